@@ -1,0 +1,8 @@
+//! Documents in and out. For now: reading the tables people hand us — CSV in UTF-8 (with or
+//! without BOM) or GB18030, plain or gzip-compressed, and Excel workbooks — into rows that keep
+//! the row number a spreadsheet shows, so every complaint can name its row.
+
+pub mod regions;
+pub mod table;
+
+pub use table::{ReadError, Table, read_table};

@@ -1,0 +1,51 @@
+//! The one error type every layer speaks. Each variant has a stable snake_case code for API
+//! clients and a Chinese message for people; internal details never reach either.
+
+/// How a caller should treat an error (the web layer maps this to an HTTP status).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// The request itself is wrong (400).
+    Invalid,
+    /// The thing asked for does not exist (404).
+    NotFound,
+    /// A dependency such as the database cannot be reached (503).
+    Unavailable,
+    /// A fault of ours (500); details are logged only.
+    Internal,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Error {
+    #[error("区划代码“{0}”格式不正确：应为 2、4、6、9 或 12 位数字，例如 120101000000")]
+    InvalidRegionCode(String),
+    #[error("未找到区划代码为 {0} 的单位")]
+    RegionNotFound(String),
+    #[error("查询参数不正确：{0}")]
+    InvalidQuery(String),
+    #[error("数据库暂时无法访问，请稍后再试")]
+    DatabaseUnavailable,
+    #[error("系统内部错误，请稍后再试或联系系统管理员")]
+    Internal,
+}
+
+impl Error {
+    /// Stable machine-readable code; API clients may rely on it.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::InvalidRegionCode(_) => "invalid_region_code",
+            Error::RegionNotFound(_) => "region_not_found",
+            Error::InvalidQuery(_) => "invalid_query",
+            Error::DatabaseUnavailable => "database_unavailable",
+            Error::Internal => "internal",
+        }
+    }
+
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Error::InvalidRegionCode(_) | Error::InvalidQuery(_) => ErrorKind::Invalid,
+            Error::RegionNotFound(_) => ErrorKind::NotFound,
+            Error::DatabaseUnavailable => ErrorKind::Unavailable,
+            Error::Internal => ErrorKind::Internal,
+        }
+    }
+}

@@ -1,0 +1,70 @@
+//! Departments (党政群机构) attached to regions.
+
+use chrono::NaiveDate;
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder,
+};
+
+use jianfu_domain::{Department, Error, RegionCode};
+
+use crate::db_error;
+use crate::entity::department::{ActiveModel, Column, Entity, Model};
+
+fn to_domain(m: Model) -> Department {
+    Department {
+        region_code: RegionCode::parse(&m.region_code).expect("stored region codes are valid"),
+        code: m.code,
+        name: m.name,
+        full_name: m.full_name,
+        category: m.category,
+        is_demo: m.is_demo,
+        source: m.source,
+    }
+}
+
+/// The departments in force attached to `region`, in code order.
+pub async fn list_for_region(
+    db: &DatabaseConnection,
+    region: &RegionCode,
+) -> Result<Vec<Department>, Error> {
+    Entity::find()
+        .filter(Column::RegionCode.eq(region.as_str()))
+        .filter(Column::ValidTo.is_null())
+        .order_by_asc(Column::Code)
+        .all(db)
+        .await
+        .map(|v| v.into_iter().map(to_domain).collect())
+        .map_err(db_error)
+}
+
+pub async fn count(db: &DatabaseConnection) -> Result<u64, Error> {
+    Entity::find().count(db).await.map_err(db_error)
+}
+
+/// Adds departments in one statement (the shipped list on first start).
+pub async fn insert_all(
+    db: &DatabaseConnection,
+    departments: &[Department],
+    valid_from: NaiveDate,
+) -> Result<(), Error> {
+    if departments.is_empty() {
+        return Ok(());
+    }
+    let models = departments.iter().map(|d| ActiveModel {
+        code: Set(d.code.clone()),
+        name: Set(d.name.clone()),
+        full_name: Set(d.full_name.clone()),
+        category: Set(d.category.clone()),
+        region_code: Set(d.region_code.to_string()),
+        is_demo: Set(d.is_demo),
+        source: Set(d.source.clone()),
+        valid_from: Set(valid_from),
+        ..Default::default()
+    });
+    Entity::insert_many(models)
+        .exec(db)
+        .await
+        .map(|_| ())
+        .map_err(db_error)
+}

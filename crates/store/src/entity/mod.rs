@@ -1,0 +1,4 @@
+//! SeaORM entities, one module per table.
+
+pub mod department;
+pub mod region;

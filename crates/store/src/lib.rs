@@ -1,0 +1,22 @@
+//! Persistence for jianfu. One migration source serves SQLite (the embedded default), PostgreSQL
+//! and MySQL/MariaDB; repositories per capability return domain types, never entities.
+
+pub mod db;
+pub mod department;
+pub mod entity;
+pub mod migration;
+pub mod region;
+
+pub use db::{Backend, ConnectError, connect, migrate};
+pub use sea_orm::DatabaseConnection;
+
+/// Database faults are logged here with their details and surface as a plain domain error.
+pub(crate) fn db_error(e: sea_orm::DbErr) -> jianfu_domain::Error {
+    tracing::error!(error = %e, "database error");
+    match e {
+        sea_orm::DbErr::Conn(_) | sea_orm::DbErr::ConnectionAcquire(_) => {
+            jianfu_domain::Error::DatabaseUnavailable
+        }
+        _ => jianfu_domain::Error::Internal,
+    }
+}

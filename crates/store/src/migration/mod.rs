@@ -1,0 +1,15 @@
+//! Code-first migrations, written once for every backend. Only portable SQL: no triggers, no
+//! partial indexes, no JSON operators; string keys have explicit lengths so MySQL can index them.
+
+use sea_orm_migration::prelude::*;
+
+mod m20261128_000001_regions_and_departments;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261128_000001_regions_and_departments::Migration)]
+    }
+}
