@@ -78,12 +78,14 @@ mod tests {
 
     #[test]
     fn chinese_headers_and_nbs_level_files_map() {
-        let t = table_from_bytes("a.csv", "区划代码,名称,上级代码\n1201,市辖区,12\n".into()).unwrap();
+        let t =
+            table_from_bytes("a.csv", "区划代码,名称,上级代码\n1201,市辖区,12\n".into()).unwrap();
         let rows = region_rows(t).unwrap();
         assert_eq!(rows[0].1.parent_code.as_deref(), Some("12"));
         let t = table_from_bytes(
             "v.csv",
-            "code,name,streetCode,provinceCode\n110101001001,\"多福巷社区居委会\",110101001,11\n".into(),
+            "code,name,streetCode,provinceCode\n110101001001,\"多福巷社区居委会\",110101001,11\n"
+                .into(),
         )
         .unwrap();
         let rows = region_rows(t).unwrap();

@@ -118,7 +118,10 @@ fn read_csv(text: &str) -> Result<Table, ReadError> {
                     continue;
                 }
                 let start = record.position().map_or(0, |p| p.byte() as usize);
-                rows.push((lines.line_at(text, start), record.iter().map(str::to_owned).collect()));
+                rows.push((
+                    lines.line_at(text, start),
+                    record.iter().map(str::to_owned).collect(),
+                ));
             }
             Err(e) => {
                 let row = e.position().map_or(0, |p| p.line());
@@ -152,7 +155,10 @@ impl LineCounter {
             at += 1;
         }
         if at >= self.offset {
-            self.newlines += bytes[self.offset..at].iter().filter(|&&b| b == b'\n').count() as u64;
+            self.newlines += bytes[self.offset..at]
+                .iter()
+                .filter(|&&b| b == b'\n')
+                .count() as u64;
             self.offset = at;
         }
         self.newlines + 1
@@ -169,10 +175,18 @@ fn read_excel(bytes: Vec<u8>) -> Result<Table, ReadError> {
     let first_row = u64::from(range.start().map_or(0, |(r, _)| r));
     let mut lines = range.rows().enumerate();
     let (_, header) = lines.next().ok_or(ReadError::Empty)?;
-    let headers = header.iter().map(|c| cell_text(c).trim().to_owned()).collect();
+    let headers = header
+        .iter()
+        .map(|c| cell_text(c).trim().to_owned())
+        .collect();
     let rows = lines
         .filter(|(_, cells)| cells.iter().any(|c| !cell_text(c).trim().is_empty()))
-        .map(|(i, cells)| (first_row + i as u64 + 1, cells.iter().map(cell_text).collect()))
+        .map(|(i, cells)| {
+            (
+                first_row + i as u64 + 1,
+                cells.iter().map(cell_text).collect(),
+            )
+        })
         .collect();
     Ok(Table { headers, rows })
 }
@@ -200,7 +214,10 @@ mod tests {
         let a = table_from_bytes("a.csv", bom).unwrap();
         let b = table_from_bytes("b.csv", gbk.into_owned()).unwrap();
         assert_eq!(a, b);
-        assert_eq!(a.rows, vec![(2, vec!["12".to_string(), "天津市".to_string()])]);
+        assert_eq!(
+            a.rows,
+            vec![(2, vec!["12".to_string(), "天津市".to_string()])]
+        );
         assert_eq!(a.column(&["代码", "CODE"]), Some(0));
     }
 

@@ -20,6 +20,8 @@ pub enum Error {
     InvalidRegionCode(String),
     #[error("未找到区划代码为 {0} 的单位")]
     RegionNotFound(String),
+    #[error("请求的地址 {0} 不存在")]
+    RouteNotFound(String),
     #[error("查询参数不正确：{0}")]
     InvalidQuery(String),
     #[error("数据库暂时无法访问，请稍后再试")]
@@ -34,6 +36,7 @@ impl Error {
         match self {
             Error::InvalidRegionCode(_) => "invalid_region_code",
             Error::RegionNotFound(_) => "region_not_found",
+            Error::RouteNotFound(_) => "not_found",
             Error::InvalidQuery(_) => "invalid_query",
             Error::DatabaseUnavailable => "database_unavailable",
             Error::Internal => "internal",
@@ -43,7 +46,7 @@ impl Error {
     pub fn kind(&self) -> ErrorKind {
         match self {
             Error::InvalidRegionCode(_) | Error::InvalidQuery(_) => ErrorKind::Invalid,
-            Error::RegionNotFound(_) => ErrorKind::NotFound,
+            Error::RegionNotFound(_) | Error::RouteNotFound(_) => ErrorKind::NotFound,
             Error::DatabaseUnavailable => ErrorKind::Unavailable,
             Error::Internal => ErrorKind::Internal,
         }

@@ -51,9 +51,20 @@ mod tests {
 
     #[test]
     fn requests_are_clamped() {
-        assert_eq!(PageRequest::new(Some(0), Some(1000)), PageRequest { page: 1, per_page: 100 });
+        assert_eq!(
+            PageRequest::new(Some(0), Some(1000)),
+            PageRequest {
+                page: 1,
+                per_page: 100
+            }
+        );
         assert_eq!(PageRequest::new(Some(3), Some(10)).offset(), 20);
-        let p: Page<u8> = Page { items: vec![], total: 41, page: 1, per_page: 20 };
+        let p: Page<u8> = Page {
+            items: vec![],
+            total: 41,
+            page: 1,
+            per_page: 20,
+        };
         assert_eq!(p.pages(), 3);
     }
 }

@@ -100,10 +100,9 @@ impl fmt::Display for Problem {
             Problem::DuplicateCode { first_row, .. } => {
                 write!(f, "区划代码重复（与另一文件第 {first_row} 行相同）")
             }
-            Problem::MissingParent(c) => write!(
-                f,
-                "上级单位 {c} 不存在（既不在导入文件中，也不在系统中）"
-            ),
+            Problem::MissingParent(c) => {
+                write!(f, "上级单位 {c} 不存在（既不在导入文件中，也不在系统中）")
+            }
         }
     }
 }
@@ -136,7 +135,8 @@ pub fn check_row(at: RowRef, row: &SourceRow) -> Result<Candidate, Problem> {
         if Some(&given) != parent.as_ref() {
             return Err(Problem::ParentMismatch {
                 given: raw.trim().into(),
-                expected: parent.map_or_else(|| "（无，省级单位没有上级）".into(), |p| p.to_string()),
+                expected: parent
+                    .map_or_else(|| "（无，省级单位没有上级）".into(), |p| p.to_string()),
             });
         }
     }
@@ -208,12 +208,14 @@ pub fn plan(
     });
     // A row dropped above can orphan rows below it; repeat until the tree is closed.
     loop {
-        let kept: std::collections::HashSet<&RegionCode> = accepted.iter().map(|c| &c.code).collect();
+        let kept: std::collections::HashSet<&RegionCode> =
+            accepted.iter().map(|c| &c.code).collect();
         let orphans: Vec<(RowRef, String)> = accepted
             .iter()
             .filter_map(|c| {
                 let p = c.parent.as_ref()?;
-                (!kept.contains(p) && !existing.contains_key(p)).then(|| (c.at, p.as_str().to_owned()))
+                (!kept.contains(p) && !existing.contains_key(p))
+                    .then(|| (c.at, p.as_str().to_owned()))
             })
             .collect();
         if orphans.is_empty() {
@@ -221,8 +223,11 @@ pub fn plan(
         }
         let gone: std::collections::HashSet<RowRef> = orphans.iter().map(|(at, _)| *at).collect();
         accepted.retain(|c| !gone.contains(&c.at));
-        out.problems
-            .extend(orphans.into_iter().map(|(at, p)| (at, Problem::MissingParent(p))));
+        out.problems.extend(
+            orphans
+                .into_iter()
+                .map(|(at, p)| (at, Problem::MissingParent(p))),
+        );
     }
     out.problems.sort_by_key(|(at, _)| *at);
 
@@ -250,12 +255,21 @@ fn children_counts(
         .iter()
         .filter(|(code, _)| !moved.contains_key(code))
         .filter_map(|(_, e)| e.parent.as_ref())
-        .chain(plan.inserts.iter().chain(&plan.changes).filter_map(|c| c.parent.as_ref()));
+        .chain(
+            plan.inserts
+                .iter()
+                .chain(&plan.changes)
+                .filter_map(|c| c.parent.as_ref()),
+        );
     for p in parents {
         *counts.entry(p.clone()).or_default() += 1;
     }
-    let written: std::collections::HashSet<&RegionCode> =
-        plan.inserts.iter().chain(&plan.changes).map(|c| &c.code).collect();
+    let written: std::collections::HashSet<&RegionCode> = plan
+        .inserts
+        .iter()
+        .chain(&plan.changes)
+        .map(|c| &c.code)
+        .collect();
     let mut result: HashMap<RegionCode, u32> = written
         .iter()
         .map(|code| ((*code).clone(), counts.get(*code).copied().unwrap_or(0)))
@@ -342,7 +356,10 @@ mod tests {
         assert!(msgs[3].1.contains("120100000000"));
         assert!(msgs[4].1.contains("第 3 行"));
         assert!(msgs[5].1.contains("120200000000"));
-        assert!(msgs[6].1.contains("120201000000"), "orphan of a refused row");
+        assert!(
+            msgs[6].1.contains("120201000000"),
+            "orphan of a refused row"
+        );
         assert_eq!(p.inserts.len(), 2);
     }
 
@@ -366,14 +383,21 @@ mod tests {
             },
         );
         let p = plan(
-            numbered(vec![row("12", "天津市"), row("1201", "天津市辖区"), row("120101", "和平区")]),
+            numbered(vec![
+                row("12", "天津市"),
+                row("1201", "天津市辖区"),
+                row("120101", "和平区"),
+            ]),
             &existing,
         );
         assert_eq!(p.unchanged, 1);
         assert_eq!(p.changes.len(), 1);
         assert_eq!(p.inserts.len(), 1);
         assert_eq!(p.children_counts[&RegionCode::parse("1201").unwrap()], 1);
-        assert!(!p.children_counts.contains_key(&RegionCode::parse("12").unwrap()));
+        assert!(
+            !p.children_counts
+                .contains_key(&RegionCode::parse("12").unwrap())
+        );
     }
 
     proptest! {

@@ -38,9 +38,7 @@ impl Backend {
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConnectError {
-    #[error(
-        "不支持的数据库地址“{0}”：应以 sqlite://、postgres:// 或 mysql:// 开头"
-    )]
+    #[error("不支持的数据库地址“{0}”：应以 sqlite://、postgres:// 或 mysql:// 开头")]
     UnknownScheme(String),
     #[error("无法创建数据目录 {path}：{reason}")]
     DataDir { path: String, reason: String },
@@ -97,7 +95,10 @@ fn prepare_sqlite_url(url: &str) -> Result<String, ConnectError> {
     let rest = &url["sqlite://".len()..];
     let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
     if path != ":memory:" && !path.is_empty() {
-        if let Some(dir) = std::path::Path::new(path).parent().filter(|d| !d.as_os_str().is_empty()) {
+        if let Some(dir) = std::path::Path::new(path)
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+        {
             std::fs::create_dir_all(dir).map_err(|e| ConnectError::DataDir {
                 path: dir.display().to_string(),
                 reason: e.to_string(),
@@ -118,6 +119,11 @@ pub async fn migrate(db: &DatabaseConnection) -> Result<(), ConnectError> {
         .map_err(|e| ConnectError::Migration(e.to_string()))
 }
 
+/// Answers whether the database responds, for health checks.
+pub async fn ping(db: &DatabaseConnection) -> Result<(), jianfu_domain::Error> {
+    db.ping().await.map_err(crate::db_error)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -127,14 +133,19 @@ mod tests {
         assert_eq!(Backend::of("sqlite://x.db").unwrap(), Backend::Sqlite);
         assert_eq!(Backend::of("postgres://u@h/d").unwrap(), Backend::Postgres);
         assert_eq!(Backend::of("mysql://root@h/d").unwrap(), Backend::MySql);
-        let e = Backend::of("oracle://u:secret@h/d").unwrap_err().to_string();
+        let e = Backend::of("oracle://u:secret@h/d")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("不支持") && !e.contains("secret"), "{e}");
         assert!(Backend::of("jianfu.db").is_err());
     }
 
     #[test]
     fn passwords_are_redacted() {
-        assert_eq!(redact("postgres://u:pw@h:5432/d"), "postgres://u:***@h:5432/d");
+        assert_eq!(
+            redact("postgres://u:pw@h:5432/d"),
+            "postgres://u:***@h:5432/d"
+        );
         assert_eq!(redact("postgres://u@h/d"), "postgres://u@h/d");
         assert_eq!(redact("sqlite://a.db"), "sqlite://a.db");
     }

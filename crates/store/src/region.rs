@@ -28,7 +28,10 @@ fn to_domain(m: region::Model) -> Region {
     Region {
         level: code.level(),
         kind: RegionKind::parse(&m.kind).unwrap_or(RegionKind::Other),
-        parent_code: m.parent_code.as_deref().and_then(|p| RegionCode::parse(p).ok()),
+        parent_code: m
+            .parent_code
+            .as_deref()
+            .and_then(|p| RegionCode::parse(p).ok()),
         children_count: u32::try_from(m.children_count).unwrap_or(0),
         name: m.name,
         valid_from: m.valid_from,
@@ -134,7 +137,10 @@ pub async fn search(
 ) -> Result<Page<Region>, Error> {
     let mut query = Entity::find().filter(in_force());
     if let Some(q) = filter.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
-        let escaped = q.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+        let escaped = q
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_");
         let mut any = sea_orm::Condition::any()
             .add(Column::Name.like(LikeExpr::new(format!("%{escaped}%")).escape('\\')));
         if q.bytes().all(|b| b.is_ascii_digit()) && q.len() <= 12 {
@@ -150,7 +156,9 @@ pub async fn search(
     }
     if let Some(within) = &filter.within {
         let (lo, hi) = subtree_range(within);
-        query = query.filter(Column::Code.gt(lo)).filter(Column::Code.lte(hi));
+        query = query
+            .filter(Column::Code.gt(lo))
+            .filter(Column::Code.lte(hi));
     }
     paged(db, query, page).await
 }
@@ -202,7 +210,9 @@ pub async fn count_by_level(
         .group_by(Column::Level);
     if let Some(code) = within {
         let (lo, hi) = subtree_range(code);
-        query = query.filter(Column::Code.gt(lo)).filter(Column::Code.lte(hi));
+        query = query
+            .filter(Column::Code.gt(lo))
+            .filter(Column::Code.lte(hi));
     }
     let rows = query
         .into_model::<LevelCount>()
@@ -230,7 +240,12 @@ pub async fn existing_units(
     }
     let rows = Entity::find()
         .select_only()
-        .columns([Column::Code, Column::Name, Column::ParentCode, Column::ChildrenCount])
+        .columns([
+            Column::Code,
+            Column::Name,
+            Column::ParentCode,
+            Column::ChildrenCount,
+        ])
         .filter(in_force())
         .into_model::<Row>()
         .all(db)
@@ -352,7 +367,10 @@ pub async fn apply(
         let mut update = Query::update();
         update
             .table(Entity)
-            .value(Column::ChildrenCount, case.finally(Expr::col(Column::ChildrenCount)))
+            .value(
+                Column::ChildrenCount,
+                case.finally(Expr::col(Column::ChildrenCount)),
+            )
             .and_where(Expr::col(Column::ValidTo).is_null())
             .and_where(Expr::col(Column::Code).is_in(chunk.iter().map(|(c, _)| c.as_str())));
         txn.execute(&update).await?;

@@ -55,7 +55,10 @@ impl MigrationTrait for Migration {
             .await?;
         for (name, cols) in [
             ("ux_region_code_from", vec![Region::Code, Region::ValidFrom]),
-            ("ix_region_parent", vec![Region::ParentCode, Region::ValidTo]),
+            (
+                "ix_region_parent",
+                vec![Region::ParentCode, Region::ValidTo],
+            ),
             ("ix_region_level", vec![Region::Level, Region::ValidTo]),
         ] {
             let mut index = Index::create();

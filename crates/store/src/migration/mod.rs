@@ -10,6 +10,8 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261128_000001_regions_and_departments::Migration)]
+        vec![Box::new(
+            m20261128_000001_regions_and_departments::Migration,
+        )]
     }
 }

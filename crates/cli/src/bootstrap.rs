@@ -1,0 +1,86 @@
+//! Opening the database: connect, migrate, and on the first start of an empty database load the
+//! real Tianjin tree and the city-level departments shipped in `data/`.
+
+use chrono::NaiveDate;
+use jianfu_docs::table::table_from_bytes;
+use jianfu_domain::{Department, RegionCode};
+use jianfu_store::{DatabaseConnection, department, region};
+
+use crate::import::{self, ImportOptions, Progress};
+
+/// NBS 2023 statistical division codes, cut-off 2023-06-30 (see data/README.md).
+pub const TIANJIN_REGIONS: &[u8] = include_bytes!("../../../data/regions/tianjin-2023.csv");
+pub const TIANJIN_DEPARTMENTS: &[u8] = include_bytes!("../../../data/departments/tianjin-city.csv");
+
+/// The day the shipped tree is valid from: the NBS 2023 cut-off.
+pub fn tianjin_valid_from() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2023, 6, 30).expect("valid date")
+}
+
+/// Connects, migrates and seeds an empty database.
+pub async fn open(url: &str) -> anyhow::Result<DatabaseConnection> {
+    let db = jianfu_store::connect(url).await?;
+    jianfu_store::migrate(&db).await?;
+    seed_if_empty(&db).await?;
+    Ok(db)
+}
+
+/// Loads Tianjin into an empty database. When several app nodes start on one new database at
+/// once, one of them wins; the others find the tree already there and go on.
+pub async fn seed_if_empty(db: &DatabaseConnection) -> anyhow::Result<()> {
+    if region::is_empty(db).await? {
+        tracing::info!("空数据库：载入天津市行政区划（国家统计局 2023 年统计用区划代码）");
+        let options = ImportOptions {
+            skip_invalid: false,
+            valid_from: tianjin_valid_from(),
+        };
+        let table = table_from_bytes("tianjin-2023.csv", TIANJIN_REGIONS.to_vec())?;
+        let files = vec![("tianjin-2023.csv".to_owned(), table)];
+        let outcome = import::import_tables(db, files, &options, &mut Progress::silent()).await;
+        match outcome {
+            Ok(report) if report.written => {}
+            Ok(report) => anyhow::bail!("内置天津区划数据有误：{:?}", report.problems.first()),
+            Err(e) if !region::is_empty(db).await? => {
+                tracing::info!("另一节点已载入区划：{e}");
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    if department::count(db).await? == 0 {
+        department::insert_all(db, &shipped_departments()?, tianjin_valid_from()).await?;
+    }
+    Ok(())
+}
+
+fn shipped_departments() -> anyhow::Result<Vec<Department>> {
+    let table = table_from_bytes("tianjin-city.csv", TIANJIN_DEPARTMENTS.to_vec())?;
+    let col = |name: &str| {
+        table
+            .column(&[name])
+            .ok_or_else(|| anyhow::anyhow!("内置机构表缺少 {name} 列"))
+    };
+    let (code, name, full, category, region_code, demo, source) = (
+        col("code")?,
+        col("name")?,
+        col("full_name")?,
+        col("category")?,
+        col("region_code")?,
+        col("is_demo")?,
+        col("source")?,
+    );
+    table
+        .rows
+        .iter()
+        .map(|(_, c)| {
+            Ok(Department {
+                code: c[code].clone(),
+                name: c[name].clone(),
+                full_name: c[full].clone(),
+                category: c[category].clone(),
+                region_code: RegionCode::parse(&c[region_code])?,
+                is_demo: c[demo] == "true",
+                source: c[source].clone(),
+            })
+        })
+        .collect()
+}

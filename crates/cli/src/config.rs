@@ -1,0 +1,53 @@
+//! Layered configuration: built-in defaults ← `jianfu.toml` (or `--config FILE`) ← `JIANFU_*`
+//! environment variables ← command-line flags.
+
+use std::path::{Path, PathBuf};
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Config {
+    /// `sqlite://…`, `postgres://…` or `mysql://…`; empty means the SQLite file in `data_dir`.
+    pub database_url: String,
+    /// Listen address of `jianfu serve`.
+    pub addr: String,
+    /// Where the embedded database (and later the key file) lives.
+    pub data_dir: PathBuf,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            database_url: String::new(),
+            addr: "127.0.0.1:8080".into(),
+            data_dir: PathBuf::from("jianfu-data"),
+        }
+    }
+}
+
+impl Config {
+    /// Reads the layers below the command line; `file` must exist when given explicitly.
+    pub fn load(file: Option<&Path>) -> anyhow::Result<Config> {
+        let mut figment = Figment::from(Serialized::defaults(Config::default()));
+        match file {
+            Some(f) if !f.exists() => anyhow::bail!("配置文件 {} 不存在", f.display()),
+            Some(f) => figment = figment.merge(Toml::file(f)),
+            None => figment = figment.merge(Toml::file("jianfu.toml")),
+        }
+        figment
+            .merge(Env::prefixed("JIANFU_"))
+            .extract()
+            .map_err(|e| anyhow::anyhow!("配置有误：{e}"))
+    }
+
+    /// The database URL in force: the configured one, or the SQLite file in the data folder.
+    pub fn database_url(&self) -> String {
+        if self.database_url.trim().is_empty() {
+            format!("sqlite://{}", self.data_dir.join("jianfu.db").display())
+        } else {
+            self.database_url.trim().to_owned()
+        }
+    }
+}
