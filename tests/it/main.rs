@@ -1,1 +1,10 @@
+//! The one integration-test binary. Every test that touches a database runs on SQLite, and also
+//! on PostgreSQL and MySQL when `JIANFU_TEST_POSTGRES_URL` / `JIANFU_TEST_MYSQL_URL` are set;
+//! each run gets a database of its own.
 
+mod support;
+
+mod cli;
+mod import;
+mod pages;
+mod regions_api;

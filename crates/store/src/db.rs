@@ -94,16 +94,14 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, ConnectError> {
 fn prepare_sqlite_url(url: &str) -> Result<String, ConnectError> {
     let rest = &url["sqlite://".len()..];
     let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
-    if path != ":memory:" && !path.is_empty() {
-        if let Some(dir) = std::path::Path::new(path)
-            .parent()
-            .filter(|d| !d.as_os_str().is_empty())
-        {
-            std::fs::create_dir_all(dir).map_err(|e| ConnectError::DataDir {
-                path: dir.display().to_string(),
-                reason: e.to_string(),
-            })?;
-        }
+    let dir = std::path::Path::new(path)
+        .parent()
+        .filter(|d| path != ":memory:" && !d.as_os_str().is_empty());
+    if let Some(dir) = dir {
+        std::fs::create_dir_all(dir).map_err(|e| ConnectError::DataDir {
+            path: dir.display().to_string(),
+            reason: e.to_string(),
+        })?;
     }
     if query.contains("mode=") {
         return Ok(url.to_owned());

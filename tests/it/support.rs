@@ -1,0 +1,181 @@
+//! `TestApp`: a fresh database on one backend, filled as on a first start, and the router on it.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{HeaderMap, Request, StatusCode};
+use http_body_util::BodyExt;
+use jianfu_store::{Backend, DatabaseConnection};
+use sea_orm::ConnectionTrait;
+use tower::ServiceExt;
+
+static NEXT: AtomicU32 = AtomicU32::new(0);
+
+/// A name no other test run on this machine uses at the same time.
+pub fn unique(prefix: &str) -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos();
+    format!(
+        "{prefix}_{}_{}_{nanos}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+/// The backends this run covers: SQLite always, the servers whose URLs are set.
+pub fn backends() -> Vec<Backend> {
+    let mut out = vec![Backend::Sqlite];
+    if std::env::var("JIANFU_TEST_POSTGRES_URL").is_ok_and(|u| !u.is_empty()) {
+        out.push(Backend::Postgres);
+    }
+    if std::env::var("JIANFU_TEST_MYSQL_URL").is_ok_and(|u| !u.is_empty()) {
+        out.push(Backend::MySql);
+    }
+    out
+}
+
+/// A database made for one test, dropped by `finish`.
+pub struct TestDb {
+    pub backend: Backend,
+    pub url: String,
+    admin_url: Option<String>,
+    name: String,
+    dir: Option<PathBuf>,
+}
+
+impl TestDb {
+    pub async fn create(backend: Backend) -> TestDb {
+        let name = unique("jianfu_it");
+        match backend {
+            Backend::Sqlite => {
+                let dir = std::env::temp_dir().join(&name);
+                std::fs::create_dir_all(&dir).unwrap();
+                TestDb {
+                    backend,
+                    url: format!("sqlite://{}", dir.join("jianfu.db").display()),
+                    admin_url: None,
+                    name,
+                    dir: Some(dir),
+                }
+            }
+            Backend::Postgres | Backend::MySql => {
+                let var = if backend == Backend::Postgres {
+                    "JIANFU_TEST_POSTGRES_URL"
+                } else {
+                    "JIANFU_TEST_MYSQL_URL"
+                };
+                let admin_url = std::env::var(var).unwrap();
+                let admin = jianfu_store::connect(&admin_url).await.unwrap();
+                let create = if backend == Backend::MySql {
+                    format!(
+                        "CREATE DATABASE {name} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
+                    )
+                } else {
+                    format!("CREATE DATABASE {name}")
+                };
+                admin.execute_unprepared(&create).await.unwrap();
+                admin.close().await.unwrap();
+                let base = admin_url.rsplit_once('/').unwrap().0;
+                TestDb {
+                    backend,
+                    url: format!("{base}/{name}"),
+                    admin_url: Some(admin_url),
+                    name,
+                    dir: None,
+                }
+            }
+        }
+    }
+
+    pub async fn finish(self) {
+        if let Some(dir) = &self.dir {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+        if let Some(admin_url) = &self.admin_url {
+            let admin = jianfu_store::connect(admin_url).await.unwrap();
+            let drop = if self.backend == Backend::Postgres {
+                format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name)
+            } else {
+                format!("DROP DATABASE IF EXISTS {}", self.name)
+            };
+            admin.execute_unprepared(&drop).await.unwrap();
+            admin.close().await.unwrap();
+        }
+    }
+}
+
+pub struct TestApp {
+    pub db: DatabaseConnection,
+    pub router: Router,
+    pub test_db: TestDb,
+}
+
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: String,
+}
+
+impl Reply {
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
+    }
+}
+
+impl TestApp {
+    /// A new database on `backend`, opened exactly as `jianfu serve` opens it.
+    pub async fn new(backend: Backend) -> TestApp {
+        let test_db = TestDb::create(backend).await;
+        let db = jianfu::bootstrap::open(&test_db.url).await.unwrap();
+        let router = jianfu_web::router(jianfu_web::AppState { db: db.clone() });
+        TestApp {
+            db,
+            router,
+            test_db,
+        }
+    }
+
+    pub async fn get(&self, uri: &str) -> Reply {
+        self.request(Request::get(uri).body(Body::empty()).unwrap())
+            .await
+    }
+
+    /// A GET as htmx sends it when it swaps part of a page.
+    pub async fn get_htmx(&self, uri: &str) -> Reply {
+        self.request(
+            Request::get(uri)
+                .header("HX-Request", "true")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+    }
+
+    pub async fn request(&self, req: Request<Body>) -> Reply {
+        let res = self.router.clone().oneshot(req).await.unwrap();
+        let status = res.status();
+        let headers = res.headers().clone();
+        let bytes = res.into_body().collect().await.unwrap().to_bytes();
+        Reply {
+            status,
+            headers,
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+        }
+    }
+
+    pub async fn finish(self) {
+        self.db.close().await.unwrap();
+        self.test_db.finish().await;
+    }
+}
+
+/// A temporary folder for files a test writes.
+pub fn temp_dir() -> PathBuf {
+    let dir = std::env::temp_dir().join(unique("jianfu_files"));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
