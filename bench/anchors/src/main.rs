@@ -1,1 +1,71 @@
-fn main() {}
+//! Benchmark anchors, run in the same job as the product so reports compare like with like:
+//!
+//! - `jianfu-bench-anchors hello ADDR`: axum answering a constant string.
+//! - `jianfu-bench-anchors sqlite-read ADDR DB_FILE`: axum + a bare sqlx point read of one row of
+//!   the product's own `region` table (same file, same pool size), serialised as JSON.
+
+use std::str::FromStr;
+
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::routing::get;
+use sqlx::Row;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
+
+#[tokio::main]
+async fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let usage = "usage: jianfu-bench-anchors hello ADDR | sqlite-read ADDR DB_FILE";
+    let (app, addr) = match args.get(1).map(String::as_str) {
+        Some("hello") => (
+            Router::new().route("/", get(|| async { "Hello, World!" })),
+            args.get(2).expect(usage).clone(),
+        ),
+        Some("sqlite-read") => {
+            let file = args.get(3).expect(usage);
+            let opts = SqliteConnectOptions::from_str(&format!("sqlite://{file}"))
+                .expect("sqlite url")
+                .journal_mode(SqliteJournalMode::Wal)
+                .read_only(true);
+            let pool = SqlitePoolOptions::new()
+                .max_connections(10)
+                .connect_with(opts)
+                .await
+                .expect("open database");
+            (
+                Router::new()
+                    .route("/read/{code}", get(read))
+                    .with_state(pool),
+                args.get(2).expect(usage).clone(),
+            )
+        }
+        _ => panic!("{usage}"),
+    };
+    let listener = tokio::net::TcpListener::bind(&addr).await.expect("bind");
+    axum::serve(listener, app).await.expect("serve");
+}
+
+async fn read(
+    State(pool): State<SqlitePool>,
+    Path(code): Path<String>,
+) -> Result<String, StatusCode> {
+    let row = sqlx::query(
+        "SELECT code, name, level, kind, parent_code, children_count FROM region \
+         WHERE code = ? AND valid_to IS NULL",
+    )
+    .bind(code)
+    .fetch_optional(&pool)
+    .await
+    .map_err(|_| StatusCode::INTERNAL_SERVER_ERROR)?
+    .ok_or(StatusCode::NOT_FOUND)?;
+    let value = serde_json::json!({
+        "code": row.get::<String, _>(0),
+        "name": row.get::<String, _>(1),
+        "level": row.get::<String, _>(2),
+        "kind": row.get::<String, _>(3),
+        "parent_code": row.get::<Option<String>, _>(4),
+        "children_count": row.get::<i32, _>(5),
+    });
+    Ok(value.to_string())
+}

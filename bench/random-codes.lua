@@ -1,0 +1,14 @@
+-- wrk script: GET PREFIX .. code for a random code from CODES_FILE (one per line).
+local codes = {}
+local prefix = os.getenv("PREFIX") or "/api/v1/regions/"
+for line in io.lines(os.getenv("CODES_FILE")) do codes[#codes + 1] = line end
+math.randomseed(os.time())
+request = function()
+  return wrk.format("GET", prefix .. codes[math.random(#codes)])
+end
+done = function(summary, latency, requests)
+  io.write(string.format("JSON {\"requests\":%d,\"seconds\":%.3f,\"p50_ms\":%.3f,\"p99_ms\":%.3f,\"errors\":%d,\"non2xx\":%d}\n",
+    summary.requests, summary.duration / 1e6, latency:percentile(50) / 1000, latency:percentile(99) / 1000,
+    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout,
+    summary.errors.status))
+end

@@ -1,0 +1,247 @@
+#!/usr/bin/env python3
+"""Benchmarks of jianfu against anchors measured in the same run; writes bench/REPORT.md.
+
+Anchors (bench/anchors): axum hello-world, and axum + a bare sqlx SQLite point read of the same
+`region` table. Product: GET /api/v1/regions/{code} on random Tianjin village codes. Load comes
+from wrk on loopback, bounded in time. Also measured: server start-up, resident memory, and the
+national region import on SQLite, PostgreSQL and MySQL (when those servers answer).
+
+Usage: python3 bench/run.py [--duration 10] [--connections 64] [--national DIR] [--skip-national]
+"""
+import argparse
+import json
+import os
+import re
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from datetime import datetime, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "bench" / "out"
+BIN = ROOT / "target" / "release" / "jianfu"
+ANCHORS = ROOT / "target" / "release" / "jianfu-bench-anchors"
+PG_ADMIN = os.environ.get("JIANFU_BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/test")
+MY_ADMIN = os.environ.get("JIANFU_BENCH_MYSQL_URL", "mysql://root@127.0.0.1:3306/test")
+
+
+def sh(*args, **kw):
+    return subprocess.run(args, check=True, **kw)
+
+
+def wait_ready(url, proc, timeout=30.0):
+    start = time.monotonic()
+    while time.monotonic() - start < timeout:
+        if proc.poll() is not None:
+            raise SystemExit(f"server exited: {proc.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=1) as r:
+                if r.status == 200:
+                    return time.monotonic() - start
+        except OSError:
+            time.sleep(0.005)
+    raise SystemExit(f"{url} not ready")
+
+
+def spawn(args, env=None):
+    return subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            env={**os.environ, "JIANFU_LOG": "warn", **(env or {})})
+
+
+def stop(proc):
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+def rss_mb(pid):
+    status = Path(f"/proc/{pid}/status").read_text()
+    rss = int(re.search(r"VmRSS:\s+(\d+)", status).group(1))
+    hwm = int(re.search(r"VmHWM:\s+(\d+)", status).group(1))
+    return rss / 1024, hwm / 1024
+
+
+def wrk(url, codes_file, prefix, duration, connections):
+    env = {**os.environ, "CODES_FILE": str(codes_file), "PREFIX": prefix}
+    out = subprocess.run(
+        ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--timeout", "5s",
+         "-s", str(ROOT / "bench" / "random-codes.lua"), url],
+        check=True, capture_output=True, text=True, env=env).stdout
+    result = json.loads(out.split("JSON ", 1)[1].splitlines()[0])
+    result["rps"] = result["requests"] / result["seconds"]
+    return result
+
+
+def national_import(label, url, folder):
+    """Imports the whole country into a fresh database; returns (seconds, peak MB, output)."""
+    t = subprocess.run(
+        ["/usr/bin/time", "-f", "TIME %e %M", str(BIN), "import", "regions", str(folder),
+         "--db", url, "--valid-from", "2023-06-30"],
+        capture_output=True, text=True, env={**os.environ, "JIANFU_LOG": "warn"})
+    if t.returncode != 0:
+        return None, None, (t.stdout + t.stderr)[-500:]
+    secs, kb = re.search(r"TIME ([\d.]+) (\d+)", t.stderr).groups()
+    summary = next((l for l in t.stdout.splitlines() if l.startswith("导入完成")), "")
+    return float(secs), int(kb) / 1024, summary
+
+
+def server_db(kind, admin, name, create):
+    """Creates (create=True) or drops a database on the PostgreSQL/MySQL server; None if absent."""
+    if kind == "pg":
+        sql = f"CREATE DATABASE {name}" if create else f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+        cmd = ["psql", "-q", admin, "-c", sql]
+    else:
+        sql = (f"CREATE DATABASE {name} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci" if create
+               else f"DROP DATABASE IF EXISTS {name}")
+        cmd = ["mariadb", "-h", "127.0.0.1", "-uroot", "-e", sql]
+    ok = subprocess.run(cmd, capture_output=True).returncode == 0
+    return admin.rsplit("/", 1)[0] + "/" + name if ok else None
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--duration", type=int, default=10)
+    ap.add_argument("--connections", type=int, default=64)
+    ap.add_argument("--rounds", type=int, default=2)
+    ap.add_argument("--national", default=str(ROOT.parent / "shared" / "data" / "admin-divisions"))
+    ap.add_argument("--skip-national", action="store_true")
+    args = ap.parse_args()
+
+    print("== building release binaries", flush=True)
+    sh("cargo", "build", "--release", "--locked", "-p", "jianfu", "-p", "jianfu-bench-anchors", cwd=ROOT)
+    shutil.rmtree(OUT, ignore_errors=True)
+    OUT.mkdir(parents=True)
+    data = OUT / "data"
+    sh(str(BIN), "migrate", "--data-dir", str(data), env={**os.environ, "JIANFU_LOG": "warn"},
+       stdout=subprocess.DEVNULL)
+    codes = OUT / "village-codes.txt"
+    with open(ROOT / "data" / "regions" / "tianjin-2023.csv", encoding="utf-8") as f:
+        villages = [l.split(",")[0] for l in f if ",village," in l]
+    codes.write_text("\n".join(villages) + "\n")
+    hello_codes = OUT / "hello.txt"
+    hello_codes.write_text("\n")
+
+    print("== start-up", flush=True)
+    ready = []
+    for i in range(5):
+        p = spawn([str(BIN), "serve", "--data-dir", str(data), "--addr", "127.0.0.1:18090"])
+        ready.append(wait_ready("http://127.0.0.1:18090/healthz", p))
+        stop(p)
+    ready_ms = statistics.median(ready) * 1000
+
+    print("== throughput", flush=True)
+    product = spawn([str(BIN), "serve", "--data-dir", str(data), "--addr", "127.0.0.1:18080"])
+    hello = spawn([str(ANCHORS), "hello", "127.0.0.1:18081"])
+    sqlite = spawn([str(ANCHORS), "sqlite-read", "127.0.0.1:18082", str(data / "jianfu.db")])
+    wait_ready("http://127.0.0.1:18080/healthz", product)
+    wait_ready("http://127.0.0.1:18081/", hello)
+    wait_ready(f"http://127.0.0.1:18082/read/{villages[0]}", sqlite)
+    rss_idle = rss_mb(product.pid)[0]
+    targets = [
+        ("axum hello-world (anchor)", "http://127.0.0.1:18081", hello_codes, "/"),
+        ("axum + bare SQLite point read (anchor)", "http://127.0.0.1:18082", codes, "/read/"),
+        ("GET /api/v1/regions/{code} (jianfu)", "http://127.0.0.1:18080", codes, "/api/v1/regions/"),
+    ]
+    best = {}
+    for rnd in range(args.rounds):
+        for name, url, cf, prefix in targets:
+            wrk(url, cf, prefix, 2, args.connections)  # warm-up
+            r = wrk(url, cf, prefix, args.duration, args.connections)
+            print(f"   round {rnd + 1}: {name}: {r['rps']:.0f} req/s, p99 {r['p99_ms']:.2f} ms", flush=True)
+            if name not in best or r["rps"] > best[name]["rps"]:
+                best[name] = r
+    rss_loaded, rss_peak = rss_mb(product.pid)
+    for p in (product, hello, sqlite):
+        stop(p)
+
+    national = []
+    folder = Path(args.national)
+    if not args.skip_national and folder.is_dir():
+        print("== national import", flush=True)
+        rows = 0
+        for f in sorted(folder.glob("china-*.csv.gz")):
+            rows += int(subprocess.run(f"zcat {f} | wc -l", shell=True, capture_output=True,
+                                       text=True).stdout) - 1
+        nat_dir = OUT / "national"
+        url = f"sqlite://{nat_dir / 'jianfu.db'}"
+        national.append(("SQLite", 30, rows, *national_import("SQLite", url, folder)))
+        for kind, admin, label, target in (("pg", PG_ADMIN, "PostgreSQL", 60), ("my", MY_ADMIN, "MySQL (MariaDB)", None)):
+            name = "jianfu_bench_national"
+            server_db(kind, admin, name, False)
+            url = server_db(kind, admin, name, True)
+            if url:
+                national.append((label, target, rows, *national_import(label, url, folder)))
+                server_db(kind, admin, name, False)
+        for n in national:
+            print(f"   {n[0]}: {n[3]} s, peak {n[4]} MB", flush=True)
+
+    write_report(args, best, ready_ms, rss_idle, rss_loaded, rss_peak, national)
+
+
+def write_report(args, best, ready_ms, rss_idle, rss_loaded, rss_peak, national):
+    anchor = best["axum + bare SQLite point read (anchor)"]["rps"]
+    product = best["GET /api/v1/regions/{code} (jianfu)"]
+    ratio = product["rps"] / anchor
+    cpu = next((l.split(":", 1)[1].strip() for l in Path("/proc/cpuinfo").read_text().splitlines()
+                if l.startswith("model name")), "?")
+    lines = [
+        "# jianfu benchmarks",
+        "",
+        f"Measured {datetime.now(timezone.utc).strftime('%Y-%m-%d %H:%M UTC')} by `python3 bench/run.py` "
+        f"on {os.cpu_count()} cores ({cpu}). wrk on loopback, 2 threads, {args.connections} connections, "
+        f"{args.duration} s per target after a 2 s warm-up, best of {args.rounds} rounds; the load generator "
+        "shares the 2 cores with the server, as every target does.",
+        "",
+        "## Throughput",
+        "",
+        "| target | req/s | p50 ms | p99 ms | errors | non-2xx | ratio to SQLite anchor |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for name, r in best.items():
+        lines.append(f"| {name} | {r['rps']:.0f} | {r['p50_ms']:.2f} | {r['p99_ms']:.2f} | "
+                     f"{r['errors']} | {r['non2xx']} | {r['rps'] / anchor:.2f} |")
+    met = ratio >= 0.8 and product["errors"] == 0 and product["non2xx"] == 0
+    lines += [
+        "",
+        f"Target: GET /api/v1/regions/{{code}} ≥ 0.8 × the bare SQLite point-read anchor with 0 errors — "
+        f"**{ratio:.2f} ×, {product['errors'] + product['non2xx']} errors: {'met' if met else 'NOT met'}**.",
+        "",
+        "## Start-up and memory (Tianjin tree, SQLite)",
+        "",
+        "| measure | value | target |",
+        "|---|---:|---|",
+        f"| server ready after start (median of 5, process spawn → first 200 on /healthz) | {ready_ms:.0f} ms | ≤ 2,000 ms: {'met' if ready_ms <= 2000 else 'NOT met'} |",
+        f"| resident memory, idle | {rss_idle:.1f} MB | |",
+        f"| resident memory after the load above (peak) | {rss_loaded:.1f} MB ({rss_peak:.1f} MB) | ≤ 150 MB: {'met' if rss_peak <= 150 else 'NOT met'} |",
+        "",
+    ]
+    if national:
+        lines += [
+            "## National import (all five NBS level files, `jianfu import regions FOLDER`)",
+            "",
+            "Into a fresh database (which first loads Tianjin, so those rows count as unchanged).",
+            "",
+            "| backend | rows | wall s | peak MB | target | result |",
+            "|---|---:|---:|---:|---|---|",
+        ]
+        for label, target, rows, secs, mb, summary in national:
+            if secs is None:
+                lines.append(f"| {label} | {rows:,} | failed | | | {summary} |")
+                continue
+            verdict = "" if target is None else (
+                f"≤ {target} s, ≤ 500 MB: {'met' if secs <= target and mb <= 500 else 'NOT met'}")
+            lines.append(f"| {label} | {rows:,} | {secs:.1f} | {mb:.0f} | {verdict} | {summary} |")
+        lines.append("")
+    (ROOT / "bench" / "REPORT.md").write_text("\n".join(lines))
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
