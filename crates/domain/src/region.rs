@@ -198,6 +198,26 @@ pub enum RegionKind {
 }
 
 impl RegionKind {
+    pub const ALL: [RegionKind; 9] = [
+        RegionKind::Province,
+        RegionKind::City,
+        RegionKind::County,
+        RegionKind::Subdistrict,
+        RegionKind::Town,
+        RegionKind::Township,
+        RegionKind::Village,
+        RegionKind::Community,
+        RegionKind::Other,
+    ];
+
+    /// The kinds that tell units of one level apart (township and village level).
+    pub fn distinguishes(self) -> bool {
+        !matches!(
+            self,
+            RegionKind::Province | RegionKind::City | RegionKind::County
+        )
+    }
+
     pub fn derive(level: Level, name: &str) -> RegionKind {
         // "白庙村农工商联合公司（村委会）": a bracketed suffix names the kind.
         let bare = name.trim();
@@ -242,19 +262,7 @@ impl RegionKind {
     }
 
     pub fn parse(raw: &str) -> Option<RegionKind> {
-        [
-            RegionKind::Province,
-            RegionKind::City,
-            RegionKind::County,
-            RegionKind::Subdistrict,
-            RegionKind::Town,
-            RegionKind::Township,
-            RegionKind::Village,
-            RegionKind::Community,
-            RegionKind::Other,
-        ]
-        .into_iter()
-        .find(|k| k.as_str() == raw)
+        RegionKind::ALL.into_iter().find(|k| k.as_str() == raw)
     }
 
     pub fn label(self) -> &'static str {

@@ -82,7 +82,7 @@ pub struct IndexParams {
     page: Option<u64>,
 }
 
-pub struct LevelOption {
+pub struct SelectOption {
     pub value: &'static str,
     pub label: &'static str,
     pub selected: bool,
@@ -95,20 +95,28 @@ pub struct RegionsPage {
     q: String,
     within: String,
     within_name: Option<String>,
-    levels: Vec<LevelOption>,
-    kinds: Vec<LevelOption>,
+    levels: Vec<SelectOption>,
+    kinds: Vec<SelectOption>,
     searching: bool,
     table: RegionTable,
 }
 
-const KIND_CHOICES: [RegionKind; 6] = [
-    RegionKind::Subdistrict,
-    RegionKind::Town,
-    RegionKind::Township,
-    RegionKind::Village,
-    RegionKind::Community,
-    RegionKind::Other,
-];
+/// The options of a select, with the chosen one marked.
+fn options<T: Copy + PartialEq>(
+    items: impl IntoIterator<Item = T>,
+    chosen: Option<T>,
+    value: fn(T) -> &'static str,
+    label: fn(T) -> &'static str,
+) -> Vec<SelectOption> {
+    items
+        .into_iter()
+        .map(|item| SelectOption {
+            value: value(item),
+            label: label(item),
+            selected: Some(item) == chosen,
+        })
+        .collect()
+}
 
 pub async fn index(
     State(state): State<AppState>,
@@ -174,22 +182,13 @@ pub async fn index(
             .as_ref()
             .map_or(String::new(), |r| r.code.to_string()),
         within_name: within.map(|r| r.name),
-        levels: Level::ALL
-            .iter()
-            .map(|l| LevelOption {
-                value: l.as_str(),
-                label: l.units_label(),
-                selected: Some(*l) == level,
-            })
-            .collect(),
-        kinds: KIND_CHOICES
-            .iter()
-            .map(|k| LevelOption {
-                value: k.as_str(),
-                label: k.label(),
-                selected: Some(*k) == kind,
-            })
-            .collect(),
+        levels: options(Level::ALL, level, Level::as_str, Level::units_label),
+        kinds: options(
+            RegionKind::ALL.into_iter().filter(|k| k.distinguishes()),
+            kind,
+            RegionKind::as_str,
+            RegionKind::label,
+        ),
         searching,
         table,
     }
