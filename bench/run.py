@@ -140,13 +140,16 @@ def main():
     product = spawn([str(BIN), "serve", "--data-dir", str(data), "--addr", "127.0.0.1:18080"])
     hello = spawn([str(ANCHORS), "hello", "127.0.0.1:18081"])
     sqlite = spawn([str(ANCHORS), "sqlite-read", "127.0.0.1:18082", str(data / "jianfu.db")])
+    tuned = spawn([str(ANCHORS), "sqlite-read", "127.0.0.1:18083", str(data / "jianfu.db"), "tuned"])
     wait_ready("http://127.0.0.1:18080/healthz", product)
     wait_ready("http://127.0.0.1:18081/", hello)
     wait_ready(f"http://127.0.0.1:18082/read/{villages[0]}", sqlite)
+    wait_ready(f"http://127.0.0.1:18083/read/{villages[0]}", tuned)
     rss_idle = rss_mb(product.pid)[0]
     targets = [
         ("axum hello-world (anchor)", "http://127.0.0.1:18081", hello_codes, "/"),
         ("axum + bare SQLite point read (anchor)", "http://127.0.0.1:18082", codes, "/read/"),
+        ("axum + bare SQLite point read, pool tuned like jianfu (second anchor)", "http://127.0.0.1:18083", codes, "/read/"),
         ("GET /api/v1/regions/{code} (jianfu)", "http://127.0.0.1:18080", codes, "/api/v1/regions/"),
     ]
     best = {}
@@ -158,7 +161,7 @@ def main():
             if name not in best or r["rps"] > best[name]["rps"]:
                 best[name] = r
     rss_loaded, rss_peak = rss_mb(product.pid)
-    for p in (product, hello, sqlite):
+    for p in (product, hello, sqlite, tuned):
         stop(p)
 
     national = []
@@ -169,6 +172,12 @@ def main():
         for f in sorted(folder.glob("china-*.csv.gz")):
             rows += int(subprocess.run(f"zcat {f} | wc -l", shell=True, capture_output=True,
                                        text=True).stdout) - 1
+        # Only the NBS level files: the folder may hold other tables (tianjin-2023.csv repeats codes).
+        src = OUT / "national-src"
+        src.mkdir()
+        for f in sorted(folder.glob("china-*.csv.gz")):
+            (src / f.name).symlink_to(f.resolve())
+        folder = src
         nat_dir = OUT / "national"
         url = f"sqlite://{nat_dir / 'jianfu.db'}"
         national.append(("SQLite", 30, rows, *national_import("SQLite", url, folder)))
@@ -208,10 +217,16 @@ def write_report(args, best, ready_ms, rss_idle, rss_loaded, rss_peak, national)
         lines.append(f"| {name} | {r['rps']:.0f} | {r['p50_ms']:.2f} | {r['p99_ms']:.2f} | "
                      f"{r['errors']} | {r['non2xx']} | {r['rps'] / anchor:.2f} |")
     met = ratio >= 0.8 and product["errors"] == 0 and product["non2xx"] == 0
+    tuned = product["rps"] / best["axum + bare SQLite point read, pool tuned like jianfu (second anchor)"]["rps"]
     lines += [
         "",
         f"Target: GET /api/v1/regions/{{code}} ≥ 0.8 × the bare SQLite point-read anchor with 0 errors — "
         f"**{ratio:.2f} ×, {product['errors'] + product['non2xx']} errors: {'met' if met else 'NOT met'}**.",
+        "",
+        "The anchor is axum + sqlx with sqlx's default pool options (10 connections, a ping before each "
+        "acquire). jianfu turns that ping off for SQLite (a local file does not go stale); against an "
+        f"anchor tuned the same way jianfu reaches **{tuned:.2f} ×**. The rest of the gap is SeaORM's "
+        "row mapping and the middleware every request passes (request id, tracing, security headers).",
         "",
         "## Start-up and memory (Tianjin tree, SQLite)",
         "",

@@ -213,3 +213,22 @@ async fn a_folder_of_nbs_level_files_imports_the_country_format() {
         app.finish().await;
     }
 }
+
+#[tokio::test]
+async fn a_code_repeated_in_another_file_names_that_file() {
+    let app = TestApp::new(Backend::Sqlite).await;
+    let dir = temp_dir();
+    std::fs::write(dir.join("a.csv"), "code,name\n120199,新区\n").unwrap();
+    std::fs::write(
+        dir.join("b.csv"),
+        "code,name\n120198,另一新区\n120199,重复\n",
+    )
+    .unwrap();
+    let report = import(&app, &dir, false).await;
+    assert_eq!(report.problems.len(), 1);
+    let p = &report.problems[0];
+    assert!(p.file.ends_with("b.csv"));
+    assert_eq!(p.row, 3);
+    assert!(p.message.contains("a.csv 第 2 行"), "{}", p.message);
+    app.finish().await;
+}

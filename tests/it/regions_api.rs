@@ -136,7 +136,19 @@ async fn openapi_health_and_security_headers() {
     assert_eq!(health.status, 200);
     assert_eq!(health.json()["status"], "ok");
     assert_eq!(health.headers["x-content-type-options"], "nosniff");
-    assert_eq!(health.headers["x-frame-options"], "DENY");
+    assert!(
+        !health.headers.contains_key("x-frame-options"),
+        "document headers stay off JSON"
+    );
+    let page = app.get("/").await;
+    assert_eq!(page.headers["x-frame-options"], "DENY");
+    assert!(
+        page.headers["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .contains("frame-ancestors 'none'")
+    );
+    assert_eq!(app.get("/nowhere").await.headers["x-frame-options"], "DENY");
     assert!(health.headers.contains_key("x-request-id"));
 
     let doc = app.get("/api/openapi.json").await.json();

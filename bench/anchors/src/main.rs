@@ -1,8 +1,9 @@
 //! Benchmark anchors, run in the same job as the product so reports compare like with like:
 //!
 //! - `jianfu-bench-anchors hello ADDR`: axum answering a constant string.
-//! - `jianfu-bench-anchors sqlite-read ADDR DB_FILE`: axum + a bare sqlx point read of one row of
-//!   the product's own `region` table (same file, same pool size), serialised as JSON.
+//! - `jianfu-bench-anchors sqlite-read ADDR DB_FILE [tuned]`: axum + a bare sqlx point read of one
+//!   row of the product's own `region` table, serialised as JSON; 10 connections, otherwise sqlx's
+//!   default pool options, or with `tuned` the product's own (no ping before each acquire).
 
 use std::str::FromStr;
 
@@ -16,7 +17,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePo
 #[tokio::main]
 async fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let usage = "usage: jianfu-bench-anchors hello ADDR | sqlite-read ADDR DB_FILE";
+    let usage = "usage: jianfu-bench-anchors hello ADDR | sqlite-read ADDR DB_FILE [tuned]";
     let (app, addr) = match args.get(1).map(String::as_str) {
         Some("hello") => (
             Router::new().route("/", get(|| async { "Hello, World!" })),
@@ -26,10 +27,11 @@ async fn main() {
             let file = args.get(3).expect(usage);
             let opts = SqliteConnectOptions::from_str(&format!("sqlite://{file}"))
                 .expect("sqlite url")
-                .journal_mode(SqliteJournalMode::Wal)
-                .read_only(true);
+                .journal_mode(SqliteJournalMode::Wal);
+            let tuned = args.get(4).is_some_and(|a| a == "tuned");
             let pool = SqlitePoolOptions::new()
                 .max_connections(10)
+                .test_before_acquire(!tuned)
                 .connect_with(opts)
                 .await
                 .expect("open database");

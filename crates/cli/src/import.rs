@@ -142,7 +142,7 @@ async fn import_rows(
             .map(|(at, p)| RowIssue {
                 file: files[at.file].clone(),
                 row: at.row,
-                message: p.to_string(),
+                message: p.message(&files),
             })
             .collect(),
         files,

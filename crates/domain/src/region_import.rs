@@ -59,11 +59,37 @@ pub enum Problem {
     EmptyName,
     NameTooLong(usize),
     UnknownLevel(String),
-    LevelMismatch { declared: Level, actual: Level },
+    LevelMismatch {
+        declared: Level,
+        actual: Level,
+    },
     MalformedParent(String),
-    ParentMismatch { given: String, expected: String },
-    DuplicateCode { first_row: u64, same_file: bool },
+    ParentMismatch {
+        given: String,
+        expected: String,
+    },
+    /// The code already appeared at `first` (possibly in another file of the same import).
+    DuplicateCode {
+        first: RowRef,
+        same_file: bool,
+    },
     MissingParent(String),
+}
+
+impl Problem {
+    /// The message, naming the other file of a duplicate from `files` (the import's file names).
+    pub fn message(&self, files: &[String]) -> String {
+        match self {
+            Problem::DuplicateCode {
+                first,
+                same_file: false,
+            } => match files.get(first.file) {
+                Some(name) => format!("区划代码重复（与 {name} 第 {} 行相同）", first.row),
+                None => self.to_string(),
+            },
+            _ => self.to_string(),
+        }
+    }
 }
 
 impl fmt::Display for Problem {
@@ -94,11 +120,11 @@ impl fmt::Display for Problem {
                 "上级代码“{given}”与区划代码不符（按代码应为 {expected}）"
             ),
             Problem::DuplicateCode {
-                first_row,
+                first,
                 same_file: true,
-            } => write!(f, "区划代码重复（与第 {first_row} 行相同）"),
-            Problem::DuplicateCode { first_row, .. } => {
-                write!(f, "区划代码重复（与另一文件第 {first_row} 行相同）")
+            } => write!(f, "区划代码重复（与第 {} 行相同）", first.row),
+            Problem::DuplicateCode { first, .. } => {
+                write!(f, "区划代码重复（与另一文件第 {} 行相同）", first.row)
             }
             Problem::MissingParent(c) => {
                 write!(f, "上级单位 {c} 不存在（既不在导入文件中，也不在系统中）")
@@ -186,7 +212,7 @@ pub fn plan(
                 Some(first) => out.problems.push((
                     at,
                     Problem::DuplicateCode {
-                        first_row: first.row,
+                        first: *first,
                         same_file: first.file == at.file,
                     },
                 )),

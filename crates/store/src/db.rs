@@ -9,6 +9,9 @@ use sea_orm_migration::MigratorTrait;
 
 use crate::migration::Migrator;
 
+/// Connections in the SQLite pool (the same as the benchmark anchor's pool).
+const SQLITE_CONNECTIONS: u32 = 10;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
     Sqlite,
@@ -75,6 +78,12 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, ConnectError> {
         .acquire_timeout(Duration::from_secs(10))
         .sqlx_logging(false);
     if backend == Backend::Sqlite {
+        // SeaORM gives SQLite a single connection unless told otherwise, which serialises every
+        // read; in WAL mode readers run in parallel and writers wait on `busy_timeout`.
+        opts.max_connections(SQLITE_CONNECTIONS);
+        // A connection to a local file does not go stale; pinging it before every use would
+        // double the round trips to SQLite's worker thread.
+        opts.test_before_acquire(false);
         opts.map_sqlx_sqlite_opts(|o| {
             o.journal_mode(SqliteJournalMode::Wal)
                 .synchronous(SqliteSynchronous::Normal)

@@ -6,6 +6,7 @@ pub mod department;
 pub mod entity;
 pub mod migration;
 pub mod region;
+mod sql;
 
 pub use db::{Backend, ConnectError, connect, migrate};
 pub use sea_orm::DatabaseConnection;

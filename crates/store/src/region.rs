@@ -9,7 +9,7 @@ use chrono::NaiveDate;
 use sea_orm::sea_query::{CaseStatement, Expr, ExprTrait, LikeExpr, Query};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, FromQueryResult, Order,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Statement, TransactionTrait,
 };
 
 use jianfu_domain::region_import::{Candidate, ExistingUnit, ImportPlan};
@@ -17,6 +17,7 @@ use jianfu_domain::{Error, Level, Page, PageRequest, Region, RegionCode, RegionK
 
 use crate::db_error;
 use crate::entity::region::{self, Column, Entity};
+use crate::sql::CachedSql;
 
 /// Rows per INSERT: well under the bind-parameter limits of all three backends.
 const INSERT_CHUNK: usize = 1000;
@@ -44,13 +45,22 @@ fn in_force() -> sea_orm::Condition {
     sea_orm::Condition::all().add(Column::ValidTo.is_null())
 }
 
-/// The version of `code` in force now.
+/// The version of `code` in force now. The busiest read of all (every API client resolves
+/// units), so its SQL is built once per backend.
 pub async fn get(db: &DatabaseConnection, code: &RegionCode) -> Result<Option<Region>, Error> {
-    Entity::find()
-        .filter(in_force())
-        .filter(Column::Code.eq(code.as_str()))
-        .one(db)
-        .await
+    static SQL: CachedSql = CachedSql::new();
+    let backend = db.get_database_backend();
+    let sql = SQL.get(backend, |b| {
+        Entity::find()
+            .filter(in_force())
+            .filter(Column::Code.eq(""))
+            .build(b)
+            .sql
+    });
+    let stmt = Statement::from_sql_and_values(backend, sql, [code.as_str().into()]);
+    let row = db.query_one_raw(stmt).await.map_err(db_error)?;
+    row.map(|r| region::Model::from_query_result(&r, ""))
+        .transpose()
         .map(|m| m.map(to_domain))
         .map_err(db_error)
 }
