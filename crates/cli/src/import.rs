@@ -38,6 +38,8 @@ pub struct ImportReport {
     pub inserted: usize,
     pub changed: usize,
     pub unchanged: usize,
+    /// Exact repeats of an earlier row of the same import, ignored.
+    pub repeated: usize,
     pub problems: Vec<RowIssue>,
     /// False when refused rows stopped the import: then nothing was written.
     pub written: bool,
@@ -136,6 +138,7 @@ async fn import_rows(
         inserted: plan.inserts.len(),
         changed: plan.changes.len(),
         unchanged: plan.unchanged,
+        repeated: plan.repeated,
         problems: plan
             .problems
             .iter()

@@ -200,11 +200,12 @@ async fn import_regions(
         );
     }
     println!(
-        "导入完成：读取 {} 行，新增 {}，变更 {}，未变 {}，跳过 {}；用时 {seconds:.1} 秒",
+        "导入完成：读取 {} 行，新增 {}，变更 {}，未变 {}，重复相同行 {}，跳过 {}；用时 {seconds:.1} 秒",
         report.rows,
         report.inserted,
         report.changed,
         report.unchanged,
+        report.repeated,
         report.problems.len()
     );
     Ok(())

@@ -24,18 +24,21 @@ pub fn region_rows(table: Table) -> Result<Vec<(u64, SourceRow)>, ReadError> {
     let name = need(NAME, "名称")?;
     let level = table.column(LEVEL);
     let parent = table.column(PARENT);
-    let cell = |cells: &[String], i: usize| cells.get(i).cloned().unwrap_or_default();
+    // Cells are moved out, not copied: the village file of the whole country has 620,000 rows.
+    let take = |cells: &mut Vec<String>, i: usize| {
+        cells.get_mut(i).map(std::mem::take).unwrap_or_default()
+    };
     Ok(table
         .rows
-        .iter()
-        .map(|(row, cells)| {
+        .into_iter()
+        .map(|(row, mut cells)| {
             (
-                *row,
+                row,
                 SourceRow {
-                    code: cell(cells, code),
-                    name: cell(cells, name),
-                    level: level.map(|i| cell(cells, i)),
-                    parent_code: parent.map(|i| cell(cells, i)),
+                    code: take(&mut cells, code),
+                    name: take(&mut cells, name),
+                    level: level.map(|i| take(&mut cells, i)),
+                    parent_code: parent.map(|i| take(&mut cells, i)),
                 },
             )
         })

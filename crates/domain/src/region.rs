@@ -4,7 +4,9 @@
 //! A code has 12 digits in five segments: province (2), city (2), county (2), township (3),
 //! village (3). Published lists often drop the trailing zero segments (`12`, `1201`, `120101`,
 //! `120101001`); [`RegionCode::parse`] accepts both forms and always stores the 12-digit one, so
-//! a code's level and its parent follow from the code alone.
+//! a code's level and its parent follow from the code alone. Cities without districts (东莞、中山、
+//! 儋州、嘉峪关) put their townships directly below the city with a zero county segment
+//! (`441900003000`): the only zero segment allowed before a non-zero one.
 
 use std::fmt;
 
@@ -16,51 +18,42 @@ use crate::Error;
 /// Segment ends within the 12 digits: province ..2, city ..4, county ..6, township ..9, village ..12.
 const SEGMENT_ENDS: [usize; 5] = [2, 4, 6, 9, 12];
 
-/// A valid 12-digit NBS statistical division code.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+/// A valid 12-digit NBS statistical division code, held inline (the whole country is 660,000
+/// codes, and imports keep them all in memory at once).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
-pub struct RegionCode(String);
+pub struct RegionCode([u8; 12]);
 
 impl RegionCode {
     /// Accepts the 12-digit form or the short form of a level (2, 4, 6 or 9 digits); surrounding
-    /// blanks are ignored. A zero segment may only be followed by zero segments, and the province
-    /// segment is never zero.
+    /// blanks are ignored. The province segment is never zero, and a zero segment may only be
+    /// followed by zero segments — except the county segment of a city without districts.
     pub fn parse(raw: &str) -> Result<Self, Error> {
         let s = raw.trim();
         let invalid = || Error::InvalidRegionCode(s.to_owned());
         if !SEGMENT_ENDS.contains(&s.len()) || !s.bytes().all(|b| b.is_ascii_digit()) {
             return Err(invalid());
         }
-        let mut full = String::with_capacity(12);
-        full.push_str(s);
-        while full.len() < 12 {
-            full.push('0');
-        }
-        let mut start = 0;
-        let mut seen_zero_segment = false;
-        for end in SEGMENT_ENDS {
-            let zero = full[start..end].bytes().all(|b| b == b'0');
-            if (zero && start == 0) || (seen_zero_segment && !zero) {
-                return Err(invalid());
-            }
-            seen_zero_segment |= zero;
-            start = end;
+        let mut full = [b'0'; 12];
+        full[..s.len()].copy_from_slice(s.as_bytes());
+        let zero = segment_zeros(&full);
+        let county = Level::County.depth() - 1;
+        let gap = (0..4).any(|i| i != county && zero[i] && zero[i + 1..].iter().any(|z| !z));
+        if zero[0] || gap {
+            return Err(invalid());
         }
         Ok(RegionCode(full))
     }
 
     pub fn as_str(&self) -> &str {
-        &self.0
+        std::str::from_utf8(&self.0).expect("a region code is ASCII digits")
     }
 
     /// The level follows from the last non-zero segment.
     pub fn level(&self) -> Level {
-        let depth = SEGMENT_ENDS
-            .iter()
-            .zip(std::iter::once(0).chain(SEGMENT_ENDS))
-            .filter(|(end, start)| !self.0[*start..**end].bytes().all(|b| b == b'0'))
-            .count();
-        Level::ALL[depth - 1]
+        let zero = segment_zeros(&self.0);
+        let last = zero.iter().rposition(|z| !z).unwrap_or(0);
+        Level::ALL[last]
     }
 
     /// The structural parent: the same code with its last non-zero segment zeroed.
@@ -70,20 +63,31 @@ impl RegionCode {
             return None;
         }
         let keep = SEGMENT_ENDS[level.depth() - 2];
-        let mut parent = self.0[..keep].to_owned();
-        parent.extend(std::iter::repeat_n('0', 12 - keep));
+        let mut parent = self.0;
+        parent[keep..].fill(b'0');
         Some(RegionCode(parent))
     }
 
     /// The short form used in published lists (`120101` for a county).
     pub fn short(&self) -> &str {
-        &self.0[..SEGMENT_ENDS[self.level().depth() - 1]]
+        &self.as_str()[..SEGMENT_ENDS[self.level().depth() - 1]]
     }
+}
+
+/// Which of the five segments of a 12-digit code are all zeros.
+fn segment_zeros(full: &[u8; 12]) -> [bool; 5] {
+    let mut out = [false; 5];
+    let mut start = 0;
+    for (i, end) in SEGMENT_ENDS.into_iter().enumerate() {
+        out[i] = full[start..end].iter().all(|&b| b == b'0');
+        start = end;
+    }
+    out
 }
 
 impl fmt::Display for RegionCode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(self.as_str())
     }
 }
 
@@ -96,7 +100,7 @@ impl TryFrom<String> for RegionCode {
 
 impl From<RegionCode> for String {
     fn from(c: RegionCode) -> String {
-        c.0
+        c.as_str().to_owned()
     }
 }
 
@@ -325,6 +329,19 @@ mod tests {
     }
 
     #[test]
+    fn cities_without_districts_hold_townships_directly() {
+        let town = code("441900003");
+        assert_eq!(town.as_str(), "441900003000");
+        assert_eq!(town.level(), Level::Township);
+        assert_eq!(town.parent().unwrap(), code("4419"));
+        assert_eq!(town.short(), "441900003");
+        let village = code("441900003001");
+        assert_eq!(village.level(), Level::Village);
+        assert_eq!(village.parent().unwrap(), town);
+        assert_eq!(code("4419").level(), Level::City);
+    }
+
+    #[test]
     fn malformed_codes_are_refused() {
         for bad in [
             "",
@@ -377,9 +394,9 @@ mod tests {
             let raw: String = segs[..depth].iter().map(|s| if s.bytes().all(|b| b == b'0') { format!("{}1", &s[..s.len()-1]) } else { s.clone() }).collect();
             let code = RegionCode::parse(&raw).unwrap();
             prop_assert_eq!(code.level().depth(), depth);
-            prop_assert_eq!(RegionCode::parse(code.short()).unwrap(), code.clone());
+            prop_assert_eq!(RegionCode::parse(code.short()).unwrap(), code);
             let mut steps = 0;
-            let mut cur = code.clone();
+            let mut cur = code;
             while let Some(parent) = cur.parent() {
                 prop_assert!(code.as_str().starts_with(parent.short()));
                 prop_assert_eq!(parent.level().depth() + 1, cur.level().depth());

@@ -184,6 +184,9 @@ pub struct ImportPlan {
     pub changes: Vec<Candidate>,
     /// Rows identical to what is in force.
     pub unchanged: usize,
+    /// Rows repeating an earlier row of the import exactly (same code, same name): ignored. The
+    /// NBS level files list a city without districts once as a city and once as a county.
+    pub repeated: usize,
     /// Refused rows, in file and row order.
     pub problems: Vec<(RowRef, Problem)>,
     /// Child counts of every unit in force after the import whose count differs from what the
@@ -204,20 +207,22 @@ pub fn plan(
 ) -> ImportPlan {
     let mut out = ImportPlan::default();
     let mut accepted: Vec<Candidate> = Vec::new();
-    let mut first_seen: HashMap<RegionCode, RowRef> = HashMap::new();
+    // Code → index in `accepted` of its first row.
+    let mut first_seen: HashMap<RegionCode, usize> = HashMap::new();
     for (at, row) in rows {
         match check_row(at, &row) {
             Err(p) => out.problems.push((at, p)),
-            Ok(c) => match first_seen.get(&c.code) {
+            Ok(c) => match first_seen.get(&c.code).map(|&i| &accepted[i]) {
+                Some(first) if first.name == c.name => out.repeated += 1,
                 Some(first) => out.problems.push((
                     at,
                     Problem::DuplicateCode {
-                        first: *first,
-                        same_file: first.file == at.file,
+                        first: first.at,
+                        same_file: first.at.file == at.file,
                     },
                 )),
                 None => {
-                    first_seen.insert(c.code.clone(), at);
+                    first_seen.insert(c.code, accepted.len());
                     accepted.push(c);
                 }
             },
@@ -288,7 +293,7 @@ fn children_counts(
                 .filter_map(|c| c.parent.as_ref()),
         );
     for p in parents {
-        *counts.entry(p.clone()).or_default() += 1;
+        *counts.entry(*p).or_default() += 1;
     }
     let written: std::collections::HashSet<&RegionCode> = plan
         .inserts
@@ -298,12 +303,12 @@ fn children_counts(
         .collect();
     let mut result: HashMap<RegionCode, u32> = written
         .iter()
-        .map(|code| ((*code).clone(), counts.get(*code).copied().unwrap_or(0)))
+        .map(|code| (*(*code), counts.get(*code).copied().unwrap_or(0)))
         .collect();
     for (code, e) in existing {
         let now = counts.get(code).copied().unwrap_or(0);
         if now != e.children_count && !written.contains(code) {
-            result.insert(code.clone(), now);
+            result.insert(*code, now);
         }
     }
     result
@@ -390,6 +395,27 @@ mod tests {
     }
 
     #[test]
+    fn an_exact_repeat_is_ignored_but_a_different_name_is_not() {
+        let rows = vec![
+            (at(2), row("44", "广东省")),
+            (at(3), row("4419", "东莞市")),
+            (RowRef { file: 1, row: 2 }, row("441900", "东莞市")),
+            (RowRef { file: 1, row: 3 }, row("441900003", "东城街道")),
+            (RowRef { file: 1, row: 4 }, row("4419", "莞城")),
+        ];
+        let p = plan(rows, &HashMap::new());
+        assert_eq!(p.repeated, 1);
+        assert_eq!(p.inserts.len(), 3);
+        assert_eq!(p.problems.len(), 1);
+        let files = ["cities.csv".to_string(), "areas.csv".to_string()];
+        assert_eq!(
+            p.problems[0].1.message(&files),
+            "区划代码重复（与 cities.csv 第 3 行相同）"
+        );
+        assert_eq!(p.children_counts[&RegionCode::parse("4419").unwrap()], 1);
+    }
+
+    #[test]
     fn renames_become_changes_and_same_rows_are_unchanged() {
         let mut existing = HashMap::new();
         existing.insert(
@@ -438,8 +464,8 @@ mod tests {
             }).collect();
             let n = rows.len();
             let p = plan(numbered(rows), &HashMap::new());
-            prop_assert_eq!(p.inserts.len() + p.problems.len(), n);
-            let accepted: std::collections::HashSet<_> = p.inserts.iter().map(|c| c.code.clone()).collect();
+            prop_assert_eq!(p.inserts.len() + p.problems.len() + p.repeated, n);
+            let accepted: std::collections::HashSet<_> = p.inserts.iter().map(|c| c.code).collect();
             for c in &p.inserts {
                 if let Some(parent) = &c.parent { prop_assert!(accepted.contains(parent)); }
                 let direct = p.inserts.iter().filter(|x| x.parent.as_ref() == Some(&c.code)).count() as u32;

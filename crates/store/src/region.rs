@@ -110,7 +110,7 @@ pub async fn children(
 /// The chain from the province down to the unit itself.
 pub async fn ancestors(db: &DatabaseConnection, region: &Region) -> Result<Vec<Region>, Error> {
     let mut codes = Vec::new();
-    let mut cur = region.parent_code.clone();
+    let mut cur = region.parent_code;
     while let Some(c) = cur {
         cur = c.parent();
         codes.push(c.as_str().to_owned());

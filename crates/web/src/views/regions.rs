@@ -141,7 +141,7 @@ pub async fn index(
             q: Some(q.clone()),
             level,
             kind,
-            within: within.as_ref().map(|r| r.code.clone()),
+            within: within.as_ref().map(|r| r.code),
         };
         region::search(&state.db, &filter, PageRequest::new(params.page, None)).await?
     } else {
