@@ -12,6 +12,11 @@ use indicatif::{ProgressBar, ProgressStyle};
 use jianfu::config::Config;
 use jianfu::import::{self, Event, ImportOptions, Progress};
 
+/// mimalloc rather than glibc's allocator: request handling allocates small, short-lived
+/// buffers on many threads, where glibc's arenas showed up in profiles (bench/REPORT.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(
     name = "jianfu",

@@ -15,7 +15,7 @@ pub struct Health {
 }
 
 /// Health check: the server runs and its database answers.
-#[utoipa::path(get, path = "/healthz", tag = "区划",
+#[utoipa::path(get, path = "/healthz", tag = "系统",
     responses((status = 200, body = Health), (status = 503, body = crate::error::ErrorBody)))]
 pub async fn healthz(State(state): State<AppState>) -> Result<Json<Health>, ApiError> {
     jianfu_store::db::ping(&state.db).await?;

@@ -20,7 +20,10 @@ use crate::error::ApiError;
         description = "天津市规范村（社区）组织工作事务、机制牌子和证明事项平台的 JSON 接口。错误统一返回 `{\"error\": {\"code\", \"message\"}}`，code 为稳定的英文代码，message 为中文说明。",
         version = "1"
     ),
-    tags((name = "区划", description = "行政区划树：省、市、区（县）、街道（乡镇）、村（社区），国家统计局 12 位统计用区划代码")),
+    tags(
+        (name = "系统", description = "运行状态"),
+        (name = "区划", description = "行政区划树：省、市、区（县）、街道（乡镇）、村（社区），国家统计局 12 位统计用区划代码")
+    ),
     components(schemas(crate::error::ErrorBody))
 )]
 struct ApiDoc;
