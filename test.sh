@@ -27,4 +27,5 @@ cargo test --workspace --locked
 
 echo "== browser journeys (playwright-core + Debian chromium)"
 cargo build --locked --bin jianfu
-(cd tests/e2e && JIANFU_BIN="$PWD/../../target/debug/jianfu" npm test --silent)
+bin="$(realpath "${CARGO_TARGET_DIR:-target}")/debug/jianfu"
+(cd tests/e2e && JIANFU_BIN="$bin" npm test --silent)
