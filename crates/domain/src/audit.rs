@@ -207,7 +207,7 @@ mod tests {
             object: format!("file{n}.csv"),
             result: "ok".into(),
             before: None,
-            after: (n % 2 == 0).then(|| format!("{{\"n\":{n}}}")),
+            after: n.is_multiple_of(2).then(|| format!("{{\"n\":{n}}}")),
         }
     }
 
