@@ -83,7 +83,7 @@ def national_import(label, url, folder):
     """Imports the whole country into a fresh database; returns (seconds, peak MB, output)."""
     t = subprocess.run(
         ["/usr/bin/time", "-f", "TIME %e %M", str(BIN), "import", "regions", str(folder),
-         "--db", url, "--valid-from", "2023-06-30"],
+         "--db", url, "--key-file", str(OUT / "keys.json"), "--valid-from", "2023-06-30"],
         capture_output=True, text=True, env={**os.environ, "JIANFU_LOG": "warn"})
     if t.returncode != 0:
         return None, None, (t.stdout + t.stderr)[-500:]

@@ -25,6 +25,8 @@ fn every_command_has_chinese_help() {
         vec!["serve", "--help"],
         vec!["migrate", "--help"],
         vec!["import", "regions", "--help"],
+        vec!["audit", "verify", "--help"],
+        vec!["keys", "rotate", "--help"],
     ] {
         let out = jianfu(&args);
         assert!(out.status.success(), "{args:?}");
@@ -60,14 +62,33 @@ async fn import_exit_codes_and_a_repeatable_first_start() {
     let bad = dir.join("bad.csv");
     std::fs::write(&bad, "code,name\n120199,新区\n120198,\n").unwrap();
     let path = bad.to_str().unwrap();
+    let keys = dir.join("keys.json");
+    let keys = keys.to_str().unwrap();
 
-    let out = jianfu(&["import", "regions", path, "--db", &db.url]);
+    let out = jianfu(&[
+        "import",
+        "regions",
+        path,
+        "--db",
+        &db.url,
+        "--key-file",
+        keys,
+    ]);
     assert!(!out.status.success(), "a refused row fails the command");
     let stdout = text(&out.stdout);
     assert!(stdout.contains("bad.csv 第 3 行：名称为空"), "{stdout}");
     assert!(text(&out.stderr).contains("未导入任何数据"));
 
-    let out = jianfu(&["import", "regions", path, "--db", &db.url, "--skip-invalid"]);
+    let out = jianfu(&[
+        "import",
+        "regions",
+        path,
+        "--db",
+        &db.url,
+        "--key-file",
+        keys,
+        "--skip-invalid",
+    ]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     let stdout = text(&out.stdout);
     assert!(
@@ -80,7 +101,7 @@ async fn import_exit_codes_and_a_repeatable_first_start() {
     );
 
     // Opening again neither reloads nor duplicates the shipped data.
-    let out = jianfu(&["migrate", "--db", &db.url]);
+    let out = jianfu(&["migrate", "--db", &db.url, "--key-file", keys]);
     assert!(out.status.success());
     let conn = jianfu::bootstrap::open(&db.url).await.unwrap();
     let counts = jianfu_store::region::count_by_level(&conn, None)
@@ -91,4 +112,101 @@ async fn import_exit_codes_and_a_repeatable_first_start() {
     assert_eq!(jianfu_store::department::count(&conn).await.unwrap(), 48);
     conn.close().await.unwrap();
     db.finish().await;
+}
+
+#[tokio::test]
+async fn audit_verify_names_the_first_broken_record() {
+    use sea_orm::ConnectionTrait;
+    let dir = temp_dir();
+    let data = dir.to_str().unwrap();
+    let out = jianfu(&["migrate", "--data-dir", data]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = jianfu(&["audit", "verify", "--data-dir", data]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let said = text(&out.stdout);
+    assert!(
+        said.contains("审计日志完整：共 5 条记录，1 个签名检查点"),
+        "{said}"
+    );
+
+    let url = format!("sqlite://{}", dir.join("jianfu.db").display());
+    let db = jianfu_store::connect(&url).await.unwrap();
+    db.execute_unprepared("UPDATE audit_log SET actor = 'mallory' WHERE seq = 2")
+        .await
+        .unwrap();
+    db.close().await.unwrap();
+    let out = jianfu(&["audit", "verify", "--data-dir", data]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(err.contains("第 2 条记录的内容与其哈希不符"), "{err}");
+
+    let out = jianfu(&["keys", "rotate", "--data-dir", data]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("已生成新的签名密钥"));
+}
+
+#[test]
+fn first_administrators_are_shown_once_and_users_are_added_from_stdin() {
+    use std::io::Write;
+    let dir = temp_dir();
+    let data = dir.to_str().unwrap();
+    let first = text(&jianfu(&["migrate", "--data-dir", data]).stdout);
+    assert!(first.contains("首次启动：已创建三员账号"), "{first}");
+    for admin in ["sysadmin", "secadmin", "auditadmin"] {
+        assert!(first.contains(admin));
+    }
+    let again = text(&jianfu(&["migrate", "--data-dir", data]).stdout);
+    assert!(!again.contains("一次性密码"), "{again}");
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_jianfu"))
+        .args([
+            "user",
+            "add",
+            "--username",
+            "jz.zhao",
+            "--role",
+            "township_officer",
+        ])
+        .args([
+            "--region",
+            "120101001",
+            "--password-stdin",
+            "--data-dir",
+            data,
+        ])
+        .env("JIANFU_LOG", "warn")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"Quanyechang-1\n")
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let list = text(&jianfu(&["user", "list", "--data-dir", data]).stdout);
+    assert!(
+        list.contains("jz.zhao") && list.contains("街道（乡镇）工作人员"),
+        "{list}"
+    );
+
+    let out = jianfu(&[
+        "user",
+        "add",
+        "--username",
+        "x.y",
+        "--role",
+        "mayor",
+        "--region",
+        "12",
+        "--password-stdin",
+        "--data-dir",
+        data,
+    ]);
+    assert!(!out.status.success());
+    assert!(text(&out.stderr).contains("角色“mayor”不存在"));
 }

@@ -18,10 +18,12 @@ fn options(skip_invalid: bool) -> ImportOptions {
 }
 
 async fn import(app: &TestApp, path: &Path, skip_invalid: bool) -> ImportReport {
+    let audit = jianfu::bootstrap::system_entry("region.import", &path.display().to_string(), None);
     import_path(
         &app.db,
         path,
         &options(skip_invalid),
+        &audit,
         &mut Progress::silent(),
     )
     .await

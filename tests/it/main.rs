@@ -4,6 +4,8 @@
 
 mod support;
 
+mod accounts;
+mod audit;
 mod cli;
 mod import;
 mod pages;

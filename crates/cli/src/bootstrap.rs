@@ -3,10 +3,27 @@
 
 use chrono::NaiveDate;
 use jianfu_docs::table::table_from_bytes;
+use jianfu_domain::account::Role;
+use jianfu_domain::audit::AuditEntry;
 use jianfu_domain::{Department, RegionCode};
+use jianfu_store::account::{self, NewAccount};
 use jianfu_store::{DatabaseConnection, department, region};
 
 use crate::import::{self, ImportOptions, Progress};
+
+/// An audit entry for what the platform does by itself (first-start loading).
+pub fn system_entry(event: &str, object: &str, after: Option<String>) -> AuditEntry {
+    AuditEntry {
+        actor: "system".into(),
+        role: "system".into(),
+        source_ip: "local".into(),
+        event: event.into(),
+        object: object.into(),
+        result: "ok".into(),
+        before: None,
+        after,
+    }
+}
 
 /// NBS 2023 statistical division codes, cut-off 2023-06-30 (see data/README.md).
 pub const TIANJIN_REGIONS: &[u8] = include_bytes!("../../../data/regions/tianjin-2023.csv");
@@ -36,7 +53,9 @@ pub async fn seed_if_empty(db: &DatabaseConnection) -> anyhow::Result<()> {
         };
         let table = table_from_bytes("tianjin-2023.csv", TIANJIN_REGIONS.to_vec())?;
         let files = vec![("tianjin-2023.csv".to_owned(), table)];
-        let outcome = import::import_tables(db, files, &options, &mut Progress::silent()).await;
+        let audit = system_entry("region.seed", "tianjin-2023.csv", None);
+        let outcome =
+            import::import_tables(db, files, &options, &audit, &mut Progress::silent()).await;
         match outcome {
             Ok(report) if report.written => {}
             Ok(report) => anyhow::bail!("内置天津区划数据有误：{:?}", report.problems.first()),
@@ -47,7 +66,13 @@ pub async fn seed_if_empty(db: &DatabaseConnection) -> anyhow::Result<()> {
         }
     }
     if department::count(db).await? == 0 {
-        department::insert_all(db, &shipped_departments()?, tianjin_valid_from()).await?;
+        let departments = shipped_departments()?;
+        let audit = system_entry(
+            "department.seed",
+            "tianjin-city.csv",
+            Some(format!("{{\"departments\":{}}}", departments.len())),
+        );
+        department::insert_all(db, &departments, tianjin_valid_from(), &audit).await?;
     }
     Ok(())
 }
@@ -83,4 +108,62 @@ fn shipped_departments() -> anyhow::Result<Vec<Department>> {
             })
         })
         .collect()
+}
+
+/// The three administrators created on the first start, with their one-time passwords.
+const FIRST_ADMINISTRATORS: [(&str, &str, Role); 3] = [
+    ("sysadmin", "系统管理员", Role::SystemAdmin),
+    ("secadmin", "安全管理员", Role::SecurityAdmin),
+    ("auditadmin", "审计管理员", Role::AuditAdmin),
+];
+
+/// On a database nobody administers yet, creates the system, security and audit administrators
+/// (三员) at the Tianjin city level and returns their one-time passwords, to be shown once.
+pub async fn first_administrators(
+    db: &DatabaseConnection,
+) -> anyhow::Result<Vec<(String, String)>> {
+    if account::anyone_holds(db, Role::SystemAdmin).await? {
+        return Ok(Vec::new());
+    }
+    let mut created = Vec::new();
+    for (username, name, role) in FIRST_ADMINISTRATORS {
+        let password = one_time_password()?;
+        let new = NewAccount {
+            username: username.into(),
+            display_name: name.into(),
+            region: RegionCode::parse("12")?,
+            department: None,
+            roles: vec![role],
+            is_demo: false,
+            must_change_password: true,
+        };
+        let audit = system_entry(
+            "account.create",
+            username,
+            Some(format!("{{\"role\":\"{}\"}}", role.as_str())),
+        );
+        account::create(db, &new, &password, &audit).await?;
+        created.push((username.to_owned(), password));
+    }
+    Ok(created)
+}
+
+/// 16 characters from every class the password policy counts, from the system's random source.
+fn one_time_password() -> anyhow::Result<String> {
+    const CLASSES: [&[u8]; 4] = [
+        b"ABCDEFGHJKLMNPQRSTUVWXYZ",
+        b"abcdefghijkmnpqrstuvwxyz",
+        b"23456789",
+        b"-_.!@#%+=",
+    ];
+    let mut random = [0u8; 16];
+    getrandom::fill(&mut random).map_err(|e| anyhow::anyhow!("无法读取系统随机数：{e}"))?;
+    Ok(random
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            let class = CLASSES[i % CLASSES.len()];
+            class[usize::from(*r) % class.len()] as char
+        })
+        .collect())
 }

@@ -13,8 +13,11 @@ pub struct Config {
     pub database_url: String,
     /// Listen address of `jianfu serve`.
     pub addr: String,
-    /// Where the embedded database (and later the key file) lives.
+    /// Where the embedded database and, by default, the key file live.
     pub data_dir: PathBuf,
+    /// The key file (signing and field-encryption keys), kept outside the database; empty means
+    /// `keys.json` in `data_dir`. App nodes of one deployment share it.
+    pub key_file: PathBuf,
 }
 
 impl Default for Config {
@@ -23,6 +26,7 @@ impl Default for Config {
             database_url: String::new(),
             addr: "127.0.0.1:8080".into(),
             data_dir: PathBuf::from("jianfu-data"),
+            key_file: PathBuf::new(),
         }
     }
 }
@@ -40,6 +44,15 @@ impl Config {
             .merge(Env::prefixed("JIANFU_"))
             .extract()
             .map_err(|e| anyhow::anyhow!("配置有误：{e}"))
+    }
+
+    /// The key file in force: the configured one, or `keys.json` in the data folder.
+    pub fn key_file(&self) -> PathBuf {
+        if self.key_file.as_os_str().is_empty() {
+            self.data_dir.join("keys.json")
+        } else {
+            self.key_file.clone()
+        }
     }
 
     /// The database URL in force: the configured one, or the SQLite file in the data folder.

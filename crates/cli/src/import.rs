@@ -6,6 +6,7 @@ use std::path::Path;
 use chrono::NaiveDate;
 use jianfu_docs::regions::{region_files, region_rows};
 use jianfu_docs::{Table, read_table};
+use jianfu_domain::audit::AuditEntry;
 use jianfu_domain::region_import::{self, RowRef, SourceRow};
 use jianfu_store::{DatabaseConnection, region};
 
@@ -73,10 +74,12 @@ impl<'f> Progress<'f> {
 }
 
 /// Imports a file, or every table file in a folder.
+/// `audit` says who imports; the counts are added to it as the record's `after`.
 pub async fn import_path(
     db: &DatabaseConnection,
     path: &Path,
     options: &ImportOptions,
+    audit: &AuditEntry,
     progress: &mut Progress<'_>,
 ) -> anyhow::Result<ImportReport> {
     let mut files = Vec::new();
@@ -87,7 +90,7 @@ pub async fn import_path(
         collect(i, &name, table, &mut rows, progress)?;
         files.push(name);
     }
-    import_rows(db, files, rows, options, progress).await
+    import_rows(db, files, rows, options, audit, progress).await
 }
 
 /// Imports tables already read (the shipped Tianjin file).
@@ -95,6 +98,7 @@ pub async fn import_tables(
     db: &DatabaseConnection,
     tables: Vec<(String, Table)>,
     options: &ImportOptions,
+    audit: &AuditEntry,
     progress: &mut Progress<'_>,
 ) -> anyhow::Result<ImportReport> {
     let mut files = Vec::new();
@@ -103,7 +107,7 @@ pub async fn import_tables(
         collect(i, &name, table, &mut rows, progress)?;
         files.push(name);
     }
-    import_rows(db, files, rows, options, progress).await
+    import_rows(db, files, rows, options, audit, progress).await
 }
 
 fn collect(
@@ -127,6 +131,7 @@ async fn import_rows(
     files: Vec<String>,
     rows: Vec<(RowRef, SourceRow)>,
     options: &ImportOptions,
+    audit: &AuditEntry,
     progress: &mut Progress<'_>,
 ) -> anyhow::Result<ImportReport> {
     let total_rows = rows.len();
@@ -157,7 +162,18 @@ async fn import_rows(
     progress.tell(Event::Writing {
         total: plan.rows_to_write() as u64,
     });
-    region::apply(db, &plan, options.valid_from, &mut |rows| {
+    let audit = AuditEntry {
+        after: Some(format!(
+            "{{\"inserted\":{},\"changed\":{},\"unchanged\":{},\"skipped\":{},\"valid_from\":\"{}\"}}",
+            report.inserted,
+            report.changed,
+            report.unchanged,
+            report.problems.len(),
+            options.valid_from
+        )),
+        ..audit.clone()
+    };
+    region::apply(db, &plan, options.valid_from, &audit, &mut |rows| {
         progress.tell(Event::Written { rows })
     })
     .await?;

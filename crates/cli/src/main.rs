@@ -11,6 +11,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use jianfu::config::Config;
 use jianfu::import::{self, Event, ImportOptions, Progress};
+use jianfu_domain::account::Role;
 
 /// mimalloc rather than glibc's allocator: request handling allocates small, short-lived
 /// buffers on many threads, where glibc's arenas showed up in profiles (bench/REPORT.md).
@@ -42,6 +43,9 @@ struct Global {
     /// 数据目录，默认 ./jianfu-data（嵌入式 SQLite 数据库存放于此）
     #[arg(long, global = true, value_name = "DIR")]
     data_dir: Option<PathBuf>,
+    /// 密钥文件（签名与字段加密密钥，不存入数据库），默认为数据目录下的 keys.json
+    #[arg(long, global = true, value_name = "FILE")]
+    key_file: Option<PathBuf>,
 }
 
 #[derive(Subcommand)]
@@ -57,6 +61,60 @@ enum Command {
     /// 导入数据
     #[command(subcommand)]
     Import(ImportCommand),
+    /// 账号管理
+    #[command(subcommand)]
+    User(UserCommand),
+    /// 审计日志
+    #[command(subcommand)]
+    Audit(AuditCommand),
+    /// 密钥管理
+    #[command(subcommand)]
+    Keys(KeysCommand),
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// 新建账号；密码从标准输入读取（第一行），须至少 8 位且含三类字符
+    Add {
+        /// 用户名：3–32 位小写字母、数字、点、下划线或连字符
+        #[arg(long)]
+        username: String,
+        /// 显示名称，默认同用户名
+        #[arg(long)]
+        name: Option<String>,
+        /// 角色，可重复：civil_affairs approver department_officer township_officer village_worker inspector system_admin security_admin audit_admin
+        #[arg(long = "role", required = true)]
+        roles: Vec<String>,
+        /// 所属区划代码
+        #[arg(long)]
+        region: String,
+        /// 所属部门代码（职能部门工作人员必填）
+        #[arg(long)]
+        department: Option<String>,
+        /// 从标准输入读取密码
+        #[arg(long, required = true)]
+        password_stdin: bool,
+    },
+    /// 列出全部账号
+    List,
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// 校验整条审计日志链及全部签名检查点；发现问题时指出第一处断裂的序号，并以状态码 1 退出
+    Verify,
+    /// 对当前链头签名，生成检查点（服务运行时每 10 分钟自动进行）
+    Checkpoint,
+}
+
+#[derive(Subcommand)]
+enum KeysCommand {
+    /// 生成新的签名密钥；旧公钥保留在密钥文件中，用于验证以前的签名
+    Rotate {
+        /// 签名算法：sm2（默认）或 ed25519
+        #[arg(long, value_name = "ALG")]
+        algorithm: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -90,6 +148,9 @@ fn main() -> anyhow::Result<()> {
     if let Some(dir) = cli.global.data_dir {
         config.data_dir = dir;
     }
+    if let Some(file) = cli.global.key_file {
+        config.key_file = file;
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
@@ -102,8 +163,36 @@ fn main() -> anyhow::Result<()> {
                 serve(config).await
             }
             Command::Migrate => {
-                jianfu::bootstrap::open(&config.database_url()).await?;
+                let db = jianfu::bootstrap::open(&config.database_url()).await?;
+                let keys = load_keys(&config)?;
+                show_first_administrators(&db).await?;
+                jianfu_store::audit::checkpoint(&db, keys.signer()).await?;
                 println!("数据库结构已是最新。");
+                Ok(())
+            }
+            Command::User(command) => user(&config, command).await,
+            Command::Audit(AuditCommand::Verify) => audit_verify(&config).await,
+            Command::Audit(AuditCommand::Checkpoint) => {
+                let db = jianfu::bootstrap::open(&config.database_url()).await?;
+                let keys = load_keys(&config)?;
+                match jianfu_store::audit::checkpoint(&db, keys.signer()).await? {
+                    Some(seq) => println!(
+                        "已对第 {seq} 条审计记录处的链头签名（密钥 {}）。",
+                        keys.signer().key_id()
+                    ),
+                    None => println!("链头已签名，无需新的检查点。"),
+                }
+                Ok(())
+            }
+            Command::Keys(KeysCommand::Rotate { algorithm }) => {
+                let algorithm = match algorithm.as_deref() {
+                    None => None,
+                    Some("sm2") => Some(jianfu_seal::Algorithm::Sm2),
+                    Some("ed25519") => Some(jianfu_seal::Algorithm::Ed25519),
+                    Some(other) => anyhow::bail!("不支持的签名算法“{other}”：应为 sm2 或 ed25519"),
+                };
+                let id = jianfu_seal::KeyRing::rotate(&config.key_file(), algorithm)?;
+                println!("已生成新的签名密钥 {id}；旧公钥已保留，用于验证以前的签名。");
                 Ok(())
             }
             Command::Import(ImportCommand::Regions {
@@ -121,10 +210,144 @@ fn main() -> anyhow::Result<()> {
     })
 }
 
+/// Creates the three administrators on a database nobody administers yet and shows their
+/// one-time passwords — this once only.
+async fn show_first_administrators(db: &jianfu_store::DatabaseConnection) -> anyhow::Result<()> {
+    let created = jianfu::bootstrap::first_administrators(db).await?;
+    if !created.is_empty() {
+        println!(
+            "首次启动：已创建三员账号。以下一次性密码只显示这一次，请立即妥善交给三位管理员，首次登录须修改："
+        );
+        for (username, password) in created {
+            println!("  {username}\t{password}");
+        }
+    }
+    Ok(())
+}
+
+fn cli_actor() -> String {
+    format!(
+        "cli:{}",
+        std::env::var("USER").unwrap_or_else(|_| "unknown".into())
+    )
+}
+
+async fn user(config: &Config, command: UserCommand) -> anyhow::Result<()> {
+    let db = jianfu::bootstrap::open(&config.database_url()).await?;
+    match command {
+        UserCommand::Add {
+            username,
+            name,
+            roles,
+            region,
+            department,
+            password_stdin: _,
+        } => {
+            let roles = roles
+                .iter()
+                .map(|r| Role::parse(r).ok_or_else(|| anyhow::anyhow!("角色“{r}”不存在")))
+                .collect::<anyhow::Result<Vec<_>>>()?;
+            let mut password = String::new();
+            std::io::stdin().read_line(&mut password)?;
+            let password = password.trim_end_matches(['\r', '\n']);
+            let new = jianfu_store::account::NewAccount {
+                display_name: name.unwrap_or_else(|| username.clone()),
+                username,
+                region: jianfu_domain::RegionCode::parse(&region)?,
+                department,
+                roles,
+                is_demo: false,
+                must_change_password: true,
+            };
+            let audit = jianfu_domain::audit::AuditEntry {
+                actor: cli_actor(),
+                role: "system".into(),
+                source_ip: "local".into(),
+                event: "account.create".into(),
+                object: new.username.clone(),
+                result: "ok".into(),
+                before: None,
+                after: Some(format!(
+                    "{{\"region\":\"{}\",\"roles\":[{}]}}",
+                    new.region,
+                    new.roles
+                        .iter()
+                        .map(|r| format!("\"{}\"", r.as_str()))
+                        .collect::<Vec<_>>()
+                        .join(",")
+                )),
+            };
+            jianfu_store::account::create(&db, &new, password, &audit).await?;
+            println!("已创建账号 {}（首次登录须修改密码）。", new.username);
+        }
+        UserCommand::List => {
+            println!("用户名\t姓名\t区划\t部门\t角色\t状态");
+            for a in jianfu_store::account::list(&db).await? {
+                let roles: Vec<&str> = a.roles.iter().map(|r| r.label()).collect();
+                println!(
+                    "{}\t{}\t{}\t{}\t{}\t{}",
+                    a.username,
+                    a.display_name,
+                    a.region,
+                    a.department.as_deref().unwrap_or("-"),
+                    roles.join("、"),
+                    if a.disabled {
+                        "停用"
+                    } else if a.is_demo {
+                        "演示"
+                    } else {
+                        "正常"
+                    }
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Runs the cryptographic self-tests, then opens (or creates) the key file.
+fn load_keys(config: &Config) -> anyhow::Result<jianfu_seal::KeyRing> {
+    jianfu_seal::self_test()?;
+    Ok(jianfu_seal::KeyRing::load_or_create(&config.key_file())?)
+}
+
+async fn audit_verify(config: &Config) -> anyhow::Result<()> {
+    let db = jianfu::bootstrap::open(&config.database_url()).await?;
+    let keys = load_keys(config)?;
+    let started = Instant::now();
+    let report = jianfu_store::audit::verify(&db, |id| keys.public_key(id).cloned()).await?;
+    println!(
+        "审计日志完整：共 {} 条记录，{} 个签名检查点（最后一个在第 {} 条），用时 {:.1} 秒。",
+        report.records,
+        report.checkpoints,
+        report
+            .last_checkpoint
+            .map_or("-".to_owned(), |s| s.to_string()),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+/// How often a running server signs the audit chain head.
+const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_secs(600);
+
 async fn serve(config: Config) -> anyhow::Result<()> {
     let started = Instant::now();
     let url = config.database_url();
     let db = jianfu::bootstrap::open(&url).await?;
+    let keys = std::sync::Arc::new(load_keys(&config)?);
+    show_first_administrators(&db).await?;
+    let signing = (db.clone(), keys.clone());
+    tokio::spawn(async move {
+        let (db, keys) = signing;
+        let mut tick = tokio::time::interval(CHECKPOINT_EVERY);
+        loop {
+            tick.tick().await;
+            if let Err(e) = jianfu_store::audit::checkpoint(&db, keys.signer()).await {
+                tracing::warn!("审计检查点签名失败：{e}");
+            }
+        }
+    });
     let app = jianfu_web::router(jianfu_web::AppState { db });
     let listener = tokio::net::TcpListener::bind(&config.addr)
         .await
@@ -165,6 +388,7 @@ async fn import_regions(
 ) -> anyhow::Result<()> {
     let started = Instant::now();
     let db = jianfu::bootstrap::open(&config.database_url()).await?;
+    let keys = load_keys(config)?;
     let terminal = std::io::stderr().is_terminal();
     let bar = ProgressBar::hidden();
     let mut last_tenth = 0;
@@ -192,7 +416,18 @@ async fn import_regions(
             }
         }
     });
-    let report = import::import_path(&db, path, options, &mut progress).await?;
+    let audit = jianfu_domain::audit::AuditEntry {
+        actor: cli_actor(),
+        role: "system".into(),
+        source_ip: "local".into(),
+        event: "region.import".into(),
+        object: path.display().to_string(),
+        result: "ok".into(),
+        before: None,
+        after: None,
+    };
+    let report = import::import_path(&db, path, options, &audit, &mut progress).await?;
+    jianfu_store::audit::checkpoint(&db, keys.signer()).await?;
     bar.finish_and_clear();
     for p in &report.problems {
         println!("{p}");

@@ -1,6 +1,7 @@
 //! Pure rules and types of jianfu. No IO and no async: everything here can be unit- and
 //! property-tested in isolation, and every other crate builds on these types.
 
+pub mod account;
 pub mod audit;
 pub mod department;
 pub mod error;

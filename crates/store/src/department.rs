@@ -3,9 +3,10 @@
 use chrono::NaiveDate;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder,
+    QueryOrder, TransactionTrait,
 };
 
+use jianfu_domain::audit::AuditEntry;
 use jianfu_domain::{Department, Error, RegionCode};
 
 use crate::db_error;
@@ -42,15 +43,18 @@ pub async fn count(db: &DatabaseConnection) -> Result<u64, Error> {
     Entity::find().count(db).await.map_err(db_error)
 }
 
-/// Adds departments in one statement (the shipped list on first start).
+/// Adds departments in one transaction with its audit record (the shipped list on first start).
 pub async fn insert_all(
     db: &DatabaseConnection,
     departments: &[Department],
     valid_from: NaiveDate,
+    audit: &AuditEntry,
 ) -> Result<(), Error> {
     if departments.is_empty() {
         return Ok(());
     }
+    let txn = db.begin().await.map_err(db_error)?;
+    crate::audit::append(&txn, audit).await.map_err(db_error)?;
     let models = departments.iter().map(|d| ActiveModel {
         code: Set(d.code.clone()),
         name: Set(d.name.clone()),
@@ -63,8 +67,8 @@ pub async fn insert_all(
         ..Default::default()
     });
     Entity::insert_many(models)
-        .exec(db)
+        .exec_without_returning(&txn)
         .await
-        .map(|_| ())
-        .map_err(db_error)
+        .map_err(db_error)?;
+    txn.commit().await.map_err(db_error)
 }

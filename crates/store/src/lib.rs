@@ -1,6 +1,8 @@
 //! Persistence for jianfu. One migration source serves SQLite (the embedded default), PostgreSQL
 //! and MySQL/MariaDB; repositories per capability return domain types, never entities.
 
+pub mod account;
+pub mod audit;
 pub mod db;
 pub mod department;
 pub mod entity;

@@ -12,6 +12,7 @@ use sea_orm::{
     PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Statement, TransactionTrait,
 };
 
+use jianfu_domain::audit::AuditEntry;
 use jianfu_domain::region_import::{Candidate, ExistingUnit, ImportPlan};
 use jianfu_domain::{Error, Level, Page, PageRequest, Region, RegionCode, RegionKind};
 
@@ -294,17 +295,19 @@ impl From<sea_orm::DbErr> for ApplyError {
     }
 }
 
-/// Writes a plan in one transaction: changed units close their version in force and open a new
-/// one from `valid_from` (a second change on the same day corrects that day's version), new
-/// units are inserted, and child counts are brought up to date. `progress` hears the number of
-/// rows written so far.
+/// Writes a plan in one transaction with its audit record: changed units close their version in
+/// force and open a new one from `valid_from` (a second change on the same day corrects that
+/// day's version), new units are inserted, and child counts are brought up to date. `progress`
+/// hears the number of rows written so far.
 pub async fn apply(
     db: &DatabaseConnection,
     plan: &ImportPlan,
     valid_from: NaiveDate,
+    audit: &AuditEntry,
     progress: &mut (dyn FnMut(u64) + Send),
 ) -> Result<(), ApplyError> {
     let txn = db.begin().await?;
+    crate::audit::append(&txn, audit).await?;
     for chunk in plan.changes.chunks(UPDATE_CHUNK) {
         let codes: Vec<&str> = chunk.iter().map(|c| c.code.as_str()).collect();
         let later = Entity::find()

@@ -1,4 +1,10 @@
 //! SeaORM entities, one module per table.
 
+pub mod account;
+pub mod account_role;
+pub mod audit_checkpoint;
+pub mod audit_head;
+pub mod audit_log;
 pub mod department;
+pub mod password_history;
 pub mod region;

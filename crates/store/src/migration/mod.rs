@@ -4,14 +4,18 @@
 use sea_orm_migration::prelude::*;
 
 mod m20261128_000001_regions_and_departments;
+mod m20261128_000002_audit_log;
+mod m20261128_000003_accounts;
 
 pub struct Migrator;
 
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(
-            m20261128_000001_regions_and_departments::Migration,
-        )]
+        vec![
+            Box::new(m20261128_000001_regions_and_departments::Migration),
+            Box::new(m20261128_000002_audit_log::Migration),
+            Box::new(m20261128_000003_accounts::Migration),
+        ]
     }
 }

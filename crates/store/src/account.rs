@@ -1,0 +1,251 @@
+//! Accounts. Passwords are stored only as Argon2id PHC strings; every change is audited in the
+//! same transaction; the rules (roles, levels, password policy) come from `jianfu_domain::account`.
+
+use argon2::Argon2;
+use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+use chrono::Utc;
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
+    TransactionTrait,
+};
+
+use jianfu_domain::account::{PasswordProblem, Role, RoleConflict, check_password, check_roles};
+use jianfu_domain::audit::AuditEntry;
+use jianfu_domain::{Error, RegionCode};
+
+use crate::db_error;
+use crate::entity::{account, account_role, department, password_history};
+
+/// What is needed to open an account.
+#[derive(Debug, Clone)]
+pub struct NewAccount {
+    pub username: String,
+    pub display_name: String,
+    pub region: RegionCode,
+    pub department: Option<String>,
+    pub roles: Vec<Role>,
+    pub is_demo: bool,
+    /// The first password is a one-time password: it must be changed at first login.
+    pub must_change_password: bool,
+}
+
+/// An account as listed to administrators (never the hash).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountSummary {
+    pub username: String,
+    pub display_name: String,
+    pub region: RegionCode,
+    pub department: Option<String>,
+    pub roles: Vec<Role>,
+    pub disabled: bool,
+    pub is_demo: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AccountError {
+    #[error("用户名“{0}”不符合要求：应为 3–32 位小写字母、数字、点、下划线或连字符，以字母开头")]
+    InvalidUsername(String),
+    #[error("用户名“{0}”已被使用")]
+    UsernameTaken(String),
+    #[error("{0}")]
+    Roles(RoleConflict),
+    #[error("{role}不能设在{level}单位（{region}）")]
+    RoleLevel {
+        role: Role,
+        level: &'static str,
+        region: String,
+    },
+    #[error("{0}须指定所属部门")]
+    NeedsDepartment(Role),
+    #[error("部门“{0}”不存在")]
+    UnknownDepartment(String),
+    #[error("区划 {0} 不存在")]
+    UnknownRegion(String),
+    #[error("密码不符合要求：{0}")]
+    Password(PasswordProblem),
+    #[error("{0}")]
+    Store(Error),
+}
+
+impl From<Error> for AccountError {
+    fn from(e: Error) -> Self {
+        AccountError::Store(e)
+    }
+}
+
+fn valid_username(u: &str) -> bool {
+    (3..=32).contains(&u.len())
+        && u.starts_with(|c: char| c.is_ascii_lowercase())
+        && u.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "._-".contains(c))
+}
+
+/// Argon2id with the crate's defaults (the OWASP recommendation), as a PHC string.
+pub fn hash_password(password: &str) -> String {
+    Argon2::default()
+        .hash_password(password.as_bytes())
+        .expect("the system random generator works")
+        .to_string()
+}
+
+/// Whether `password` matches a stored PHC string; a malformed string never matches.
+pub fn password_matches(password: &str, phc: &str) -> bool {
+    Argon2::default()
+        .verify_password(password.as_bytes(), phc)
+        .is_ok()
+}
+
+/// Opens an account after checking every rule; the account and its audit record commit together.
+pub async fn create(
+    db: &DatabaseConnection,
+    new: &NewAccount,
+    password: &str,
+    audit: &AuditEntry,
+) -> Result<(), AccountError> {
+    if !valid_username(&new.username) {
+        return Err(AccountError::InvalidUsername(new.username.clone()));
+    }
+    check_roles(&new.roles).map_err(AccountError::Roles)?;
+    check_password(password, &new.username).map_err(AccountError::Password)?;
+    let region = crate::region::get(db, &new.region)
+        .await?
+        .ok_or_else(|| AccountError::UnknownRegion(new.region.to_string()))?;
+    for role in &new.roles {
+        if !role.fits(region.level) {
+            return Err(AccountError::RoleLevel {
+                role: *role,
+                level: region.level.label(),
+                region: region.name.clone(),
+            });
+        }
+        if role.needs_department() && new.department.is_none() {
+            return Err(AccountError::NeedsDepartment(*role));
+        }
+    }
+    if let Some(code) = &new.department {
+        let found = department::Entity::find()
+            .filter(department::Column::Code.eq(code.as_str()))
+            .filter(department::Column::ValidTo.is_null())
+            .one(db)
+            .await
+            .map_err(db_error)?;
+        if found.is_none() {
+            return Err(AccountError::UnknownDepartment(code.clone()));
+        }
+    }
+    let taken = account::Entity::find()
+        .filter(account::Column::Username.eq(new.username.as_str()))
+        .one(db)
+        .await
+        .map_err(db_error)?;
+    if taken.is_some() {
+        return Err(AccountError::UsernameTaken(new.username.clone()));
+    }
+    let hash = hash_password(password);
+    let now = Utc::now();
+    let txn = db.begin().await.map_err(db_error)?;
+    crate::audit::append(&txn, audit).await.map_err(db_error)?;
+    let id = account::Entity::insert(account::ActiveModel {
+        username: Set(new.username.clone()),
+        display_name: Set(new.display_name.clone()),
+        region_code: Set(new.region.to_string()),
+        department_code: Set(new.department.clone()),
+        password_hash: Set(hash.clone()),
+        password_changed_at: Set(now),
+        must_change_password: Set(new.must_change_password),
+        failed_logins: Set(0),
+        locked_until: Set(None),
+        disabled: Set(false),
+        is_demo: Set(new.is_demo),
+        created_at: Set(now),
+        ..Default::default()
+    })
+    .exec(&txn)
+    .await
+    .map_err(db_error)?
+    .last_insert_id;
+    account_role::Entity::insert_many(new.roles.iter().map(|r| account_role::ActiveModel {
+        account_id: Set(id),
+        role: Set(r.as_str().to_owned()),
+        ..Default::default()
+    }))
+    .exec_without_returning(&txn)
+    .await
+    .map_err(db_error)?;
+    password_history::Entity::insert(password_history::ActiveModel {
+        account_id: Set(id),
+        password_hash: Set(hash),
+        created_at: Set(now),
+        ..Default::default()
+    })
+    .exec_without_returning(&txn)
+    .await
+    .map_err(db_error)?;
+    txn.commit().await.map_err(db_error)?;
+    Ok(())
+}
+
+/// Every account with its roles, by username.
+pub async fn list(db: &DatabaseConnection) -> Result<Vec<AccountSummary>, Error> {
+    let accounts = account::Entity::find()
+        .order_by_asc(account::Column::Username)
+        .all(db)
+        .await
+        .map_err(db_error)?;
+    let roles = account_role::Entity::find()
+        .all(db)
+        .await
+        .map_err(db_error)?;
+    Ok(accounts
+        .into_iter()
+        .map(|a| AccountSummary {
+            roles: roles
+                .iter()
+                .filter(|r| r.account_id == a.id)
+                .filter_map(|r| Role::parse(&r.role))
+                .collect(),
+            region: RegionCode::parse(&a.region_code).expect("stored region codes are valid"),
+            username: a.username,
+            display_name: a.display_name,
+            department: a.department_code,
+            disabled: a.disabled,
+            is_demo: a.is_demo,
+        })
+        .collect())
+}
+
+/// Whether anyone holds `role` (first start creates the three administrators when nobody does).
+pub async fn anyone_holds(db: &DatabaseConnection, role: Role) -> Result<bool, Error> {
+    account_role::Entity::find()
+        .filter(account_role::Column::Role.eq(role.as_str()))
+        .one(db)
+        .await
+        .map(|r| r.is_some())
+        .map_err(db_error)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn usernames() {
+        assert!(valid_username("wang.li"));
+        assert!(valid_username("sysadmin"));
+        assert!(!valid_username("ab"));
+        assert!(!valid_username("Wang"));
+        assert!(!valid_username("1abc"));
+        assert!(!valid_username("王力"));
+    }
+
+    #[test]
+    fn hashes_verify_and_differ() {
+        let a = hash_password("Tianjin-2023");
+        let b = hash_password("Tianjin-2023");
+        assert!(a.starts_with("$argon2id$"));
+        assert_ne!(a, b, "salted");
+        assert!(password_matches("Tianjin-2023", &a));
+        assert!(!password_matches("Tianjin-2024", &a));
+        assert!(!password_matches("Tianjin-2023", "not a hash"));
+    }
+}
