@@ -7,6 +7,9 @@ use axum::Router;
 use axum::body::Body;
 use axum::http::{HeaderMap, Request, StatusCode};
 use http_body_util::BodyExt;
+use jianfu_domain::RegionCode;
+use jianfu_domain::account::Role;
+use jianfu_store::account::{self, NewAccount};
 use jianfu_store::{Backend, DatabaseConnection};
 use sea_orm::ConnectionTrait;
 use tower::ServiceExt;
@@ -167,10 +170,106 @@ impl TestApp {
         }
     }
 
+    /// A GET with a logged-in session's cookie.
+    pub async fn get_as(&self, uri: &str, session: &Session) -> Reply {
+        self.request(
+            Request::get(uri)
+                .header("cookie", format!("jianfu_session={}", session.secret))
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+    }
+
+    /// A form POST as a browser on the same site sends it, with a session's cookie if given.
+    pub async fn post_form(&self, uri: &str, body: &str, session: Option<&Session>) -> Reply {
+        let mut req = Request::post(uri)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("host", "jianfu.test")
+            .header("origin", "http://jianfu.test");
+        if let Some(s) = session {
+            req = req.header("cookie", format!("jianfu_session={}", s.secret));
+        }
+        self.request(req.body(Body::from(body.to_owned())).unwrap())
+            .await
+    }
+
+    /// Logs in through the login form; `None` when refused.
+    pub async fn login(&self, username: &str, password: &str) -> Option<Session> {
+        let body = format!("username={username}&password={}", form_encode(password));
+        let r = self.post_form("/login", &body, None).await;
+        if r.status != StatusCode::SEE_OTHER {
+            return None;
+        }
+        let cookie = r.headers["set-cookie"].to_str().unwrap().to_owned();
+        assert!(
+            cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
+            "{cookie}"
+        );
+        let secret = cookie
+            .split(';')
+            .next()
+            .unwrap()
+            .trim_start_matches("jianfu_session=")
+            .to_owned();
+        let mut session = Session {
+            secret,
+            csrf: String::new(),
+            landed: r.headers["location"].to_str().unwrap().to_owned(),
+        };
+        let me = self.get_as("/me", &session).await;
+        let marker = r#"name="csrf" value=""#;
+        let start = me.body.find(marker).expect("the workbench has a form") + marker.len();
+        session.csrf = me.body[start..start + 64].to_owned();
+        Some(session)
+    }
+
+    /// Opens an account directly in the store.
+    pub async fn account(
+        &self,
+        username: &str,
+        region: &str,
+        roles: &[Role],
+        department: Option<&str>,
+    ) {
+        let new = NewAccount {
+            username: username.into(),
+            display_name: username.into(),
+            region: RegionCode::parse(region).unwrap(),
+            department: department.map(Into::into),
+            roles: roles.to_vec(),
+            is_demo: false,
+            must_change_password: false,
+        };
+        let audit = jianfu::bootstrap::system_entry("account.create", username, None);
+        account::create(&self.db, &new, PASSWORD, &audit)
+            .await
+            .unwrap();
+    }
+
     pub async fn finish(self) {
         self.db.close().await.unwrap();
         self.test_db.finish().await;
     }
+}
+
+/// The password `TestApp::account` gives everyone.
+pub const PASSWORD: &str = "Tianjin-2023";
+
+/// A logged-in browser: its cookie secret, the anti-forgery token, and where login sent it.
+pub struct Session {
+    pub secret: String,
+    pub csrf: String,
+    pub landed: String,
+}
+
+pub fn form_encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }
 
 /// A temporary folder for files a test writes.

@@ -64,6 +64,9 @@ enum Command {
     /// 账号管理
     #[command(subcommand)]
     User(UserCommand),
+    /// 接口令牌（供各部门业务系统调用接口）
+    #[command(subcommand)]
+    Token(TokenCommand),
     /// 审计日志
     #[command(subcommand)]
     Audit(AuditCommand),
@@ -97,6 +100,22 @@ enum UserCommand {
     },
     /// 列出全部账号
     List,
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// 为账号生成接口令牌；令牌只显示这一次，系统只保存其哈希
+    Create {
+        /// 令牌所属账号（令牌的权限与该账号相同）
+        #[arg(long)]
+        username: String,
+        /// 令牌名称，如调用方系统的名字
+        #[arg(long)]
+        name: String,
+        /// 有效天数，默认 90 天
+        #[arg(long, default_value_t = 90)]
+        expires_days: i64,
+    },
 }
 
 #[derive(Subcommand)]
@@ -171,6 +190,41 @@ fn main() -> anyhow::Result<()> {
                 Ok(())
             }
             Command::User(command) => user(&config, command).await,
+            Command::Token(TokenCommand::Create {
+                username,
+                name,
+                expires_days,
+            }) => {
+                let db = jianfu::bootstrap::open(&config.database_url()).await?;
+                let expires =
+                    chrono::Utc::now() + chrono::Duration::days(expires_days.clamp(1, 3650));
+                let audit = jianfu_domain::audit::AuditEntry {
+                    actor: cli_actor(),
+                    role: "system".into(),
+                    source_ip: "local".into(),
+                    event: "token.create".into(),
+                    object: format!("{username}/{name}"),
+                    result: "ok".into(),
+                    before: None,
+                    after: Some(format!(
+                        "{{\"expires\":\"{}\"}}",
+                        expires.format("%Y-%m-%d")
+                    )),
+                };
+                match jianfu_store::auth::create_token(&db, &username, &name, Some(expires), &audit)
+                    .await?
+                {
+                    Some(token) => {
+                        println!("{token}");
+                        eprintln!(
+                            "令牌有效期至 {}（仅显示这一次，请妥善保存）。",
+                            expires.format("%Y-%m-%d")
+                        );
+                        Ok(())
+                    }
+                    None => anyhow::bail!("账号“{username}”不存在"),
+                }
+            }
             Command::Audit(AuditCommand::Verify) => audit_verify(&config).await,
             Command::Audit(AuditCommand::Checkpoint) => {
                 let db = jianfu::bootstrap::open(&config.database_url()).await?;
@@ -359,9 +413,12 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         "jianfu 已就绪：http://{}",
         config.addr
     );
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await?;
     tracing::info!("jianfu 已停止");
     Ok(())
 }

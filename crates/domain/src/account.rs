@@ -102,6 +102,28 @@ impl Role {
     }
 }
 
+/// What a handler needs. Deny by default: a role has only the permissions listed here.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Perm {
+    /// Open and list accounts (system administrator).
+    ManageAccounts,
+    /// Assign roles and change security settings (security administrator).
+    ManageRoles,
+    /// Read, search and export the audit log (audit administrator).
+    ReadAudit,
+}
+
+impl Role {
+    pub fn has(self, perm: Perm) -> bool {
+        matches!(
+            (self, perm),
+            (Role::SystemAdmin, Perm::ManageAccounts)
+                | (Role::SecurityAdmin, Perm::ManageRoles)
+                | (Role::AuditAdmin, Perm::ReadAudit)
+        )
+    }
+}
+
 /// Why a set of roles may not be held by one account.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RoleConflict {

@@ -8,6 +8,10 @@ pub enum ErrorKind {
     Invalid,
     /// The thing asked for does not exist (404).
     NotFound,
+    /// Nobody is logged in (401).
+    Unauthenticated,
+    /// Logged in, but not allowed (403).
+    Forbidden,
     /// A dependency such as the database cannot be reached (503).
     Unavailable,
     /// A fault of ours (500); details are logged only.
@@ -24,6 +28,12 @@ pub enum Error {
     RouteNotFound(String),
     #[error("查询参数不正确：{0}")]
     InvalidQuery(String),
+    #[error("请先登录")]
+    Unauthenticated,
+    #[error("没有权限执行此操作")]
+    Forbidden,
+    #[error("请求已失效，请刷新页面后重试")]
+    CsrfRejected,
     #[error("数据库暂时无法访问，请稍后再试")]
     DatabaseUnavailable,
     #[error("系统内部错误，请稍后再试或联系系统管理员")]
@@ -38,6 +48,9 @@ impl Error {
             Error::RegionNotFound(_) => "region_not_found",
             Error::RouteNotFound(_) => "not_found",
             Error::InvalidQuery(_) => "invalid_query",
+            Error::Unauthenticated => "unauthenticated",
+            Error::Forbidden => "forbidden",
+            Error::CsrfRejected => "csrf_rejected",
             Error::DatabaseUnavailable => "database_unavailable",
             Error::Internal => "internal",
         }
@@ -47,6 +60,8 @@ impl Error {
         match self {
             Error::InvalidRegionCode(_) | Error::InvalidQuery(_) => ErrorKind::Invalid,
             Error::RegionNotFound(_) | Error::RouteNotFound(_) => ErrorKind::NotFound,
+            Error::Unauthenticated => ErrorKind::Unauthenticated,
+            Error::Forbidden | Error::CsrfRejected => ErrorKind::Forbidden,
             Error::DatabaseUnavailable => ErrorKind::Unavailable,
             Error::Internal => ErrorKind::Internal,
         }

@@ -4,6 +4,7 @@
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use chrono::Utc;
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
     TransactionTrait,
@@ -61,6 +62,8 @@ pub enum AccountError {
     UnknownDepartment(String),
     #[error("区划 {0} 不存在")]
     UnknownRegion(String),
+    #[error("当前密码不正确")]
+    WrongPassword,
     #[error("密码不符合要求：{0}")]
     Password(PasswordProblem),
     #[error("{0}")]
@@ -174,6 +177,61 @@ pub async fn create(
     .map_err(db_error)?;
     password_history::Entity::insert(password_history::ActiveModel {
         account_id: Set(id),
+        password_hash: Set(hash),
+        created_at: Set(now),
+        ..Default::default()
+    })
+    .exec_without_returning(&txn)
+    .await
+    .map_err(db_error)?;
+    txn.commit().await.map_err(db_error)?;
+    Ok(())
+}
+
+/// Changes a password after checking the current one, the policy and the last five passwords.
+pub async fn change_password(
+    db: &DatabaseConnection,
+    account_id: i64,
+    current: &str,
+    new_password: &str,
+    audit: &AuditEntry,
+) -> Result<(), AccountError> {
+    let a = account::Entity::find_by_id(account_id)
+        .one(db)
+        .await
+        .map_err(db_error)?
+        .ok_or(AccountError::Store(Error::Unauthenticated))?;
+    if !password_matches(current, &a.password_hash) {
+        return Err(AccountError::WrongPassword);
+    }
+    check_password(new_password, &a.username).map_err(AccountError::Password)?;
+    let history = password_history::Entity::find()
+        .filter(password_history::Column::AccountId.eq(account_id))
+        .order_by_desc(password_history::Column::CreatedAt)
+        .all(db)
+        .await
+        .map_err(db_error)?;
+    if history
+        .iter()
+        .take(jianfu_domain::account::PASSWORD_HISTORY)
+        .any(|h| password_matches(new_password, &h.password_hash))
+    {
+        return Err(AccountError::Password(PasswordProblem::Reused));
+    }
+    let hash = hash_password(new_password);
+    let now = Utc::now();
+    let txn = db.begin().await.map_err(db_error)?;
+    crate::audit::append(&txn, audit).await.map_err(db_error)?;
+    account::Entity::update_many()
+        .col_expr(account::Column::PasswordHash, Expr::value(hash.clone()))
+        .col_expr(account::Column::PasswordChangedAt, Expr::value(now))
+        .col_expr(account::Column::MustChangePassword, Expr::value(false))
+        .filter(account::Column::Id.eq(account_id))
+        .exec(&txn)
+        .await
+        .map_err(db_error)?;
+    password_history::Entity::insert(password_history::ActiveModel {
+        account_id: Set(account_id),
         password_hash: Set(hash),
         created_at: Set(now),
         ..Default::default()

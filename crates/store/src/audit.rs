@@ -9,13 +9,13 @@ use chrono::Utc;
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
-    QueryFilter, QueryOrder, QuerySelect,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 
-use jianfu_domain::Error;
 use jianfu_domain::audit::{
     self, AuditEntry, AuditRecord, BreakReason, ChainBreak, ChainVerifier, checkpoint_message,
 };
+use jianfu_domain::{Error, Page, PageRequest};
 use jianfu_seal::{PublicKey, Signer};
 
 use crate::db_error;
@@ -111,6 +111,52 @@ pub async fn checkpoint(
     .await
     .map_err(db_error)?;
     Ok(Some(seq))
+}
+
+/// Filters of the audit browser.
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    pub actor: Option<String>,
+    pub event: Option<String>,
+    pub result: Option<String>,
+}
+
+/// Records matching `filter`, newest first.
+pub async fn search(
+    db: &DatabaseConnection,
+    filter: &AuditFilter,
+    page: PageRequest,
+) -> Result<Page<AuditRecord>, Error> {
+    let mut query = log::Entity::find();
+    let given = |v: &Option<String>| {
+        v.as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+    };
+    if let Some(actor) = given(&filter.actor) {
+        query = query.filter(log::Column::Actor.eq(actor));
+    }
+    if let Some(event) = given(&filter.event) {
+        query = query.filter(log::Column::Event.starts_with(event));
+    }
+    if let Some(result) = given(&filter.result) {
+        query = query.filter(log::Column::Result.eq(result));
+    }
+    let total = query.clone().count(db).await.map_err(db_error)?;
+    let items = query
+        .order_by_desc(log::Column::Seq)
+        .offset(page.offset())
+        .limit(page.per_page)
+        .all(db)
+        .await
+        .map_err(db_error)?;
+    Ok(Page {
+        items: items.into_iter().map(to_record).collect(),
+        total,
+        page: page.page,
+        per_page: page.per_page,
+    })
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -3,6 +3,7 @@
 
 pub mod account;
 pub mod audit;
+pub mod auth;
 pub mod db;
 pub mod department;
 pub mod entity;

@@ -14,6 +14,8 @@ fn status(e: &Error) -> StatusCode {
     match e.kind() {
         ErrorKind::Invalid => StatusCode::BAD_REQUEST,
         ErrorKind::NotFound => StatusCode::NOT_FOUND,
+        ErrorKind::Unauthenticated => StatusCode::UNAUTHORIZED,
+        ErrorKind::Forbidden => StatusCode::FORBIDDEN,
         ErrorKind::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
         ErrorKind::Internal => StatusCode::INTERNAL_SERVER_ERROR,
     }
@@ -70,6 +72,7 @@ impl From<Error> for PageError {
 #[derive(Template, WebTemplate)]
 #[template(path = "error.html")]
 struct ErrorPage {
+    nav: crate::views::Nav,
     status: u16,
     message: String,
 }
@@ -78,6 +81,7 @@ impl IntoResponse for PageError {
     fn into_response(self) -> Response {
         let status = status(&self.0);
         let page = ErrorPage {
+            nav: crate::views::Nav::new(None),
             status: status.as_u16(),
             message: self.0.to_string(),
         };

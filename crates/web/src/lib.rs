@@ -3,8 +3,9 @@
 
 pub mod api;
 mod assets;
+pub mod auth;
 pub mod error;
-mod views;
+pub mod views;
 
 use axum::Router;
 use axum::http::{HeaderName, HeaderValue, header};
@@ -45,6 +46,10 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(api)
         .merge(documents)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            auth::refuse_cross_site,
+        ))
         .with_state(state)
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
         .layer(security_header(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))

@@ -2,9 +2,11 @@
 
 pub mod account;
 pub mod account_role;
+pub mod api_token;
 pub mod audit_checkpoint;
 pub mod audit_head;
 pub mod audit_log;
 pub mod department;
 pub mod password_history;
 pub mod region;
+pub mod session;

@@ -6,6 +6,7 @@ use sea_orm_migration::prelude::*;
 mod m20261128_000001_regions_and_departments;
 mod m20261128_000002_audit_log;
 mod m20261128_000003_accounts;
+mod m20261128_000004_sessions_and_tokens;
 
 pub struct Migrator;
 
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000001_regions_and_departments::Migration),
             Box::new(m20261128_000002_audit_log::Migration),
             Box::new(m20261128_000003_accounts::Migration),
+            Box::new(m20261128_000004_sessions_and_tokens::Migration),
         ]
     }
 }

@@ -2,6 +2,7 @@
 //! drift apart. Errors are `{"error": {"code", "message"}}` with a 4xx/5xx status.
 
 mod health;
+mod me;
 pub(crate) mod regions;
 
 use axum::extract::FromRequestParts;
@@ -22,11 +23,27 @@ use crate::error::ApiError;
     ),
     tags(
         (name = "系统", description = "运行状态"),
+        (name = "账号", description = "调用者身份。各部门业务系统使用 `Authorization: Bearer 令牌` 调用，令牌由 `jianfu token create` 生成"),
         (name = "区划", description = "行政区划树：省、市、区（县）、街道（乡镇）、村（社区），国家统计局 12 位统计用区划代码")
     ),
-    components(schemas(crate::error::ErrorBody))
+    components(schemas(crate::error::ErrorBody)),
+    modifiers(&BearerAuth)
 )]
 struct ApiDoc;
+
+/// Declares the bearer-token scheme the protected routes refer to.
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
@@ -34,7 +51,21 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(regions::search))
         .routes(routes!(regions::get_region))
         .routes(routes!(regions::children))
+        .routes(routes!(me::me))
 }
+
+/// Who may call each API route; the route coverage test checks every documented route is here
+/// and enforced.
+pub const ACCESS: [(&str, crate::views::Access); 5] = [
+    ("/healthz", crate::views::Access::Public),
+    ("/api/v1/regions", crate::views::Access::Public),
+    ("/api/v1/regions/{code}", crate::views::Access::Public),
+    (
+        "/api/v1/regions/{code}/children",
+        crate::views::Access::Public,
+    ),
+    ("/api/v1/me", crate::views::Access::LoggedIn),
+];
 
 /// `Query` whose rejection is our JSON error (`invalid_query`) instead of axum's plain text.
 #[derive(FromRequestParts)]

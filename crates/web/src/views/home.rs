@@ -6,8 +6,9 @@ use axum::extract::State;
 use jianfu_domain::Level;
 use jianfu_store::{department, region};
 
-use super::{Crumb, thousands};
+use super::{Crumb, Nav, thousands};
 use crate::AppState;
+use crate::auth::MaybeUser;
 use crate::error::PageError;
 
 pub struct LevelCount {
@@ -19,15 +20,20 @@ pub struct LevelCount {
 #[derive(Template, WebTemplate)]
 #[template(path = "home.html")]
 pub struct HomePage {
+    nav: Nav,
     crumbs: Vec<Crumb>,
     counts: Vec<LevelCount>,
     departments: String,
 }
 
-pub async fn page(State(state): State<AppState>) -> Result<HomePage, PageError> {
+pub async fn page(
+    State(state): State<AppState>,
+    MaybeUser(user): MaybeUser,
+) -> Result<HomePage, PageError> {
     let counts = region::count_by_level(&state.db, None).await?;
     let departments = department::count(&state.db).await?;
     Ok(HomePage {
+        nav: Nav::new(user.as_ref()),
         crumbs: vec![Crumb::here("首页")],
         counts: counts
             .into_iter()

@@ -1,20 +1,107 @@
 //! Server-rendered pages. A handler answers the partial an htmx request asks for and the whole
 //! page otherwise, so every page also works without JavaScript and can be bookmarked.
 
+mod admin;
 mod home;
 mod regions;
+mod session;
 
 use axum::Router;
 use axum::http::HeaderMap;
-use axum::routing::get;
+use axum::routing::{MethodRouter, get, post};
+use jianfu_domain::account::{Perm, Role};
+use jianfu_store::auth::Principal;
 
 use crate::AppState;
 
+/// Who may reach a route. Every page is registered with one (see [`pages`]), and the route
+/// coverage test checks that each is enforced.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    Public,
+    LoggedIn,
+    Perm(Perm),
+}
+
+/// Every page route with its access rule; the router is built from this list only.
+pub fn pages() -> Vec<(&'static str, Access, MethodRouter<AppState>)> {
+    use Access::{LoggedIn, Public};
+    use jianfu_domain::account::Perm as P;
+    vec![
+        ("/", Public, get(home::page)),
+        ("/regions", Public, get(regions::index)),
+        ("/regions/{code}", Public, get(regions::show)),
+        (
+            "/login",
+            Public,
+            get(session::login_form).post(session::login),
+        ),
+        ("/logout", LoggedIn, post(session::logout)),
+        ("/me", LoggedIn, get(session::workbench)),
+        (
+            "/account/password",
+            LoggedIn,
+            get(session::password_form).post(session::change_password),
+        ),
+        (
+            "/admin/accounts",
+            Access::Perm(P::ManageAccounts),
+            get(admin::accounts),
+        ),
+        (
+            "/admin/roles",
+            Access::Perm(P::ManageRoles),
+            get(admin::roles),
+        ),
+        (
+            "/admin/audit",
+            Access::Perm(P::ReadAudit),
+            get(admin::audit),
+        ),
+    ]
+}
+
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/", get(home::page))
-        .route("/regions", get(regions::index))
-        .route("/regions/{code}", get(regions::show))
+    pages()
+        .into_iter()
+        .fold(Router::new(), |r, (path, _, method)| r.route(path, method))
+}
+
+/// The header menu: public entries, then what the caller's roles open.
+pub struct Nav {
+    pub user: Option<NavUser>,
+    pub menu: Vec<(&'static str, &'static str)>,
+}
+
+pub struct NavUser {
+    pub name: String,
+    pub csrf: String,
+}
+
+impl Nav {
+    pub fn new(user: Option<&Principal>) -> Nav {
+        let mut menu = vec![("首页", "/"), ("行政区划", "/regions")];
+        if let Some(p) = user {
+            menu.push(("工作台", "/me"));
+            for (role, label, href) in [
+                (Role::SystemAdmin, "账号管理", "/admin/accounts"),
+                (Role::SecurityAdmin, "角色权限", "/admin/roles"),
+                (Role::AuditAdmin, "审计日志", "/admin/audit"),
+            ] {
+                if p.roles.contains(&role) {
+                    menu.push((label, href));
+                }
+            }
+        }
+        menu.push(("接口文档", "/api/docs/"));
+        Nav {
+            user: user.map(|p| NavUser {
+                name: p.display_name.clone(),
+                csrf: p.csrf.clone().unwrap_or_default(),
+            }),
+            menu,
+        }
+    }
 }
 
 /// A breadcrumb: the last one has no link.
@@ -42,6 +129,19 @@ impl Crumb {
 /// True for htmx requests that swap part of a page (not for boosted navigation).
 fn wants_partial(headers: &HeaderMap) -> bool {
     headers.contains_key("hx-request") && !headers.contains_key("hx-boosted")
+}
+
+/// Percent-encodes a query value (names are Chinese, so this matters).
+pub fn encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() * 3);
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
 }
 
 /// 5617 → "5,617": officials read large counts with separators.

@@ -11,9 +11,10 @@ use jianfu_store::department;
 use jianfu_store::region::{self, RegionFilter};
 use serde::Deserialize;
 
-use super::{Crumb, thousands, wants_partial};
+use super::{Crumb, Nav, encode, thousands, wants_partial};
 use crate::AppState;
 use crate::api::regions::parse_opt;
+use crate::auth::MaybeUser;
 use crate::error::PageError;
 
 /// Children per page on a unit's page: a township rarely has more than 50 villages.
@@ -91,6 +92,7 @@ pub struct SelectOption {
 #[derive(Template, WebTemplate)]
 #[template(path = "regions.html")]
 pub struct RegionsPage {
+    nav: Nav,
     crumbs: Vec<Crumb>,
     q: String,
     within: String,
@@ -120,6 +122,7 @@ fn options<T: Copy + PartialEq>(
 
 pub async fn index(
     State(state): State<AppState>,
+    MaybeUser(user): MaybeUser,
     headers: HeaderMap,
     Query(params): Query<IndexParams>,
 ) -> Result<Response, PageError> {
@@ -176,6 +179,7 @@ pub async fn index(
         "全部省级单位"
     }));
     Ok(RegionsPage {
+        nav: Nav::new(user.as_ref()),
         crumbs,
         q,
         within: within
@@ -209,6 +213,7 @@ pub struct Version {
 #[derive(Template, WebTemplate)]
 #[template(path = "region.html")]
 pub struct RegionPage {
+    nav: Nav,
     crumbs: Vec<Crumb>,
     region: Region,
     parent_href: Option<String>,
@@ -226,6 +231,7 @@ pub struct ShowParams {
 
 pub async fn show(
     State(state): State<AppState>,
+    MaybeUser(user): MaybeUser,
     headers: HeaderMap,
     Path(code): Path<String>,
     Query(params): Query<ShowParams>,
@@ -259,6 +265,7 @@ pub async fn show(
         .collect();
     let history = region::history(&state.db, &code).await?;
     Ok(RegionPage {
+        nav: Nav::new(user.as_ref()),
         crumbs,
         parent_href: region.parent_code.as_ref().map(|p| format!("/regions/{p}")),
         summary,
@@ -280,17 +287,4 @@ pub async fn show(
         table,
     }
     .into_response())
-}
-
-/// Percent-encodes a query value (names are Chinese, so this matters).
-fn encode(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() * 3);
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
 }

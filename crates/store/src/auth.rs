@@ -1,0 +1,356 @@
+//! Logging in, sessions and API tokens. Clients hold random secrets; the database keeps only
+//! their SM3 hashes. Lockout counters and sessions live in the database, so they hold across
+//! app nodes. Every security event is audited.
+
+use chrono::{DateTime, Duration, Utc};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, TransactionTrait,
+};
+
+use jianfu_domain::account::{Role, after_failure, idle_limit};
+use jianfu_domain::audit::AuditEntry;
+use jianfu_domain::{Error, RegionCode};
+
+use crate::account::password_matches;
+use crate::db_error;
+use crate::entity::{account, account_role, api_token, session};
+
+/// Who is acting, as every handler sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Principal {
+    pub account_id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub region: RegionCode,
+    pub department: Option<String>,
+    pub roles: Vec<Role>,
+    pub must_change_password: bool,
+    /// The session's anti-forgery token; `None` for API tokens (no cookies, no CSRF).
+    pub csrf: Option<String>,
+}
+
+/// How often a session's last-seen time is written (not on every request).
+const TOUCH_EVERY: Duration = Duration::seconds(60);
+/// How often the use of an API token is recorded.
+const TOKEN_USE_AUDIT_EVERY: Duration = Duration::hours(1);
+
+/// 32 random bytes as hex.
+pub fn random_secret() -> String {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).expect("the system random generator works");
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn secret_hash(secret: &str) -> String {
+    crate::audit::digest(secret.as_bytes())
+}
+
+fn event(actor: &str, source_ip: &str, event: &str, result: &str) -> AuditEntry {
+    AuditEntry {
+        actor: actor.into(),
+        role: String::new(),
+        source_ip: source_ip.into(),
+        event: event.into(),
+        object: actor.into(),
+        result: result.into(),
+        before: None,
+        after: None,
+    }
+}
+
+async fn principal(
+    db: &DatabaseConnection,
+    a: account::Model,
+    csrf: Option<String>,
+) -> Result<Principal, Error> {
+    let roles = account_role::Entity::find()
+        .filter(account_role::Column::AccountId.eq(a.id))
+        .all(db)
+        .await
+        .map_err(db_error)?
+        .iter()
+        .filter_map(|r| Role::parse(&r.role))
+        .collect();
+    Ok(Principal {
+        account_id: a.id,
+        region: RegionCode::parse(&a.region_code).map_err(|_| Error::Internal)?,
+        username: a.username,
+        display_name: a.display_name,
+        department: a.department_code,
+        roles,
+        must_change_password: a.must_change_password,
+        csrf,
+    })
+}
+
+/// A successful login: the cookie secret (shown to the browser only) and who logged in.
+#[derive(Debug)]
+pub struct Login {
+    pub secret: String,
+    pub principal: Principal,
+}
+
+/// Checks a password. Unknown users, wrong passwords, disabled and locked accounts all answer
+/// `None`, so the answer tells an attacker nothing; the audit log says which it was.
+pub async fn login(
+    db: &DatabaseConnection,
+    username: &str,
+    password: &str,
+    source_ip: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<Login>, Error> {
+    let found = account::Entity::find()
+        .filter(account::Column::Username.eq(username))
+        .one(db)
+        .await
+        .map_err(db_error)?;
+    let audit_only =
+        |entry: AuditEntry| async move { crate::audit::append(db, &entry).await.map_err(db_error) };
+    let Some(a) = found else {
+        // Spend the same time as a real check so timing does not reveal unknown names.
+        password_matches(password, dummy_hash());
+        audit_only(event(username, source_ip, "auth.login", "failed")).await?;
+        return Ok(None);
+    };
+    if a.disabled {
+        audit_only(event(username, source_ip, "auth.login", "denied")).await?;
+        return Ok(None);
+    }
+    if a.locked_until.is_some_and(|t| t > now) {
+        audit_only(event(username, source_ip, "auth.locked", "denied")).await?;
+        return Ok(None);
+    }
+    if !password_matches(password, &a.password_hash) {
+        let (failures, locked) = after_failure(u32::try_from(a.failed_logins).unwrap_or(0), now);
+        let txn = db.begin().await.map_err(db_error)?;
+        crate::audit::append(&txn, &event(username, source_ip, "auth.login", "failed"))
+            .await
+            .map_err(db_error)?;
+        if locked.is_some() {
+            crate::audit::append(&txn, &event(username, source_ip, "auth.lockout", "ok"))
+                .await
+                .map_err(db_error)?;
+        }
+        account::Entity::update_many()
+            .col_expr(account::Column::FailedLogins, Expr::value(failures as i32))
+            .col_expr(account::Column::LockedUntil, Expr::value(locked))
+            .filter(account::Column::Id.eq(a.id))
+            .exec(&txn)
+            .await
+            .map_err(db_error)?;
+        txn.commit().await.map_err(db_error)?;
+        return Ok(None);
+    }
+    let secret = random_secret();
+    let csrf = random_secret();
+    let txn = db.begin().await.map_err(db_error)?;
+    crate::audit::append(&txn, &event(username, source_ip, "auth.login", "ok"))
+        .await
+        .map_err(db_error)?;
+    account::Entity::update_many()
+        .col_expr(account::Column::FailedLogins, Expr::value(0))
+        .col_expr(
+            account::Column::LockedUntil,
+            Expr::value(Option::<DateTime<Utc>>::None),
+        )
+        .filter(account::Column::Id.eq(a.id))
+        .exec(&txn)
+        .await
+        .map_err(db_error)?;
+    session::Entity::insert(session::ActiveModel {
+        id: Set(secret_hash(&secret)),
+        account_id: Set(a.id),
+        csrf_token: Set(csrf.clone()),
+        source_ip: Set(source_ip.into()),
+        created_at: Set(now),
+        last_seen_at: Set(now),
+    })
+    .exec_without_returning(&txn)
+    .await
+    .map_err(db_error)?;
+    txn.commit().await.map_err(db_error)?;
+    Ok(Some(Login {
+        secret,
+        principal: principal(db, a, Some(csrf)).await?,
+    }))
+}
+
+/// A real Argon2id hash of a random secret, checked against when the user does not exist.
+fn dummy_hash() -> &'static str {
+    static HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    HASH.get_or_init(|| crate::account::hash_password(&random_secret()))
+}
+
+/// The session behind a cookie secret, if it is still alive. A session idle for longer than the
+/// roles allow (30 minutes; 15 for administrators) ends here.
+pub async fn session(
+    db: &DatabaseConnection,
+    secret: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<Principal>, Error> {
+    let id = secret_hash(secret);
+    let Some(s) = session::Entity::find_by_id(id.clone())
+        .one(db)
+        .await
+        .map_err(db_error)?
+    else {
+        return Ok(None);
+    };
+    let Some(a) = account::Entity::find_by_id(s.account_id)
+        .one(db)
+        .await
+        .map_err(db_error)?
+        .filter(|a| !a.disabled)
+    else {
+        return Ok(None);
+    };
+    let p = principal(db, a, Some(s.csrf_token)).await?;
+    if now - s.last_seen_at > idle_limit(&p.roles) {
+        let txn = db.begin().await.map_err(db_error)?;
+        crate::audit::append(
+            &txn,
+            &event(&p.username, &s.source_ip, "auth.idle_timeout", "ok"),
+        )
+        .await
+        .map_err(db_error)?;
+        session::Entity::delete_by_id(id)
+            .exec(&txn)
+            .await
+            .map_err(db_error)?;
+        txn.commit().await.map_err(db_error)?;
+        return Ok(None);
+    }
+    if now - s.last_seen_at > TOUCH_EVERY {
+        session::Entity::update_many()
+            .col_expr(session::Column::LastSeenAt, Expr::value(now))
+            .filter(session::Column::Id.eq(id))
+            .exec(db)
+            .await
+            .map_err(db_error)?;
+    }
+    Ok(Some(p))
+}
+
+/// Ends one session (logout) or, with `everywhere`, every session of its account.
+pub async fn logout(
+    db: &DatabaseConnection,
+    secret: &str,
+    everywhere: bool,
+    source_ip: &str,
+) -> Result<(), Error> {
+    let id = secret_hash(secret);
+    let Some(s) = session::Entity::find_by_id(id.clone())
+        .one(db)
+        .await
+        .map_err(db_error)?
+    else {
+        return Ok(());
+    };
+    let username = account::Entity::find_by_id(s.account_id)
+        .one(db)
+        .await
+        .map_err(db_error)?
+        .map_or_else(String::new, |a| a.username);
+    let what = if everywhere {
+        "auth.logout_everywhere"
+    } else {
+        "auth.logout"
+    };
+    let txn = db.begin().await.map_err(db_error)?;
+    crate::audit::append(&txn, &event(&username, source_ip, what, "ok"))
+        .await
+        .map_err(db_error)?;
+    let delete = session::Entity::delete_many();
+    let delete = if everywhere {
+        delete.filter(session::Column::AccountId.eq(s.account_id))
+    } else {
+        delete.filter(session::Column::Id.eq(id))
+    };
+    delete.exec(&txn).await.map_err(db_error)?;
+    txn.commit().await.map_err(db_error)
+}
+
+/// Creates an API token for `username`; the token is returned once and never stored.
+pub async fn create_token(
+    db: &DatabaseConnection,
+    username: &str,
+    name: &str,
+    expires: Option<DateTime<Utc>>,
+    audit: &AuditEntry,
+) -> Result<Option<String>, Error> {
+    let Some(a) = account::Entity::find()
+        .filter(account::Column::Username.eq(username))
+        .one(db)
+        .await
+        .map_err(db_error)?
+    else {
+        return Ok(None);
+    };
+    let token = format!("jf_{}", random_secret());
+    let txn = db.begin().await.map_err(db_error)?;
+    crate::audit::append(&txn, audit).await.map_err(db_error)?;
+    api_token::Entity::insert(api_token::ActiveModel {
+        account_id: Set(a.id),
+        name: Set(name.into()),
+        token_hash: Set(secret_hash(&token)),
+        created_at: Set(Utc::now()),
+        expires_at: Set(expires),
+        revoked_at: Set(None),
+        last_used_at: Set(None),
+        ..Default::default()
+    })
+    .exec_without_returning(&txn)
+    .await
+    .map_err(db_error)?;
+    txn.commit().await.map_err(db_error)?;
+    Ok(Some(token))
+}
+
+/// The account behind a bearer token, if the token is known, unexpired and not revoked. A
+/// refused token is audited; a used one at most once an hour.
+pub async fn token(
+    db: &DatabaseConnection,
+    token: &str,
+    source_ip: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<Principal>, Error> {
+    let hash = secret_hash(token);
+    let found = api_token::Entity::find()
+        .filter(api_token::Column::TokenHash.eq(hash))
+        .one(db)
+        .await
+        .map_err(db_error)?;
+    let live = found.filter(|t| t.revoked_at.is_none() && t.expires_at.is_none_or(|e| e > now));
+    let account = match &live {
+        Some(t) => account::Entity::find_by_id(t.account_id)
+            .one(db)
+            .await
+            .map_err(db_error)?
+            .filter(|a| !a.disabled),
+        None => None,
+    };
+    let (Some(t), Some(a)) = (live, account) else {
+        let prefix: String = token.chars().take(8).collect();
+        let mut refused = event(&prefix, source_ip, "auth.token", "denied");
+        refused.object = format!("{prefix}…");
+        crate::audit::append(db, &refused).await.map_err(db_error)?;
+        return Ok(None);
+    };
+    if t.last_used_at
+        .is_none_or(|u| now - u > TOKEN_USE_AUDIT_EVERY)
+    {
+        let txn = db.begin().await.map_err(db_error)?;
+        let mut used = event(&a.username, source_ip, "auth.token", "ok");
+        used.object = t.name.clone();
+        crate::audit::append(&txn, &used).await.map_err(db_error)?;
+        api_token::Entity::update_many()
+            .col_expr(api_token::Column::LastUsedAt, Expr::value(now))
+            .filter(api_token::Column::Id.eq(t.id))
+            .exec(&txn)
+            .await
+            .map_err(db_error)?;
+        txn.commit().await.map_err(db_error)?;
+    }
+    principal(db, a, None).await.map(Some)
+}
