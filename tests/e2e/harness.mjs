@@ -1,5 +1,5 @@
 // Starts a real `jianfu serve` on a fresh SQLite database and a headless Debian chromium.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
@@ -36,17 +36,34 @@ async function waitForHealth(base, child, ms = 30000) {
   throw new Error('jianfu did not become healthy');
 }
 
-export async function startServer() {
-  const bin = process.env.JIANFU_BIN || join(repo, 'target', 'debug', 'jianfu');
+const bin = () => process.env.JIANFU_BIN || join(repo, 'target', 'debug', 'jianfu');
+const env = { ...process.env, JIANFU_DATABASE_URL: '', JIANFU_LOG: 'warn' };
+
+/**
+ * Starts `jianfu serve` on a fresh data folder. `users` are opened first with `jianfu user add`
+ * ({username, role, region, password}); the three administrators' one-time passwords, which the
+ * first start prints once, are returned as `admins`.
+ */
+export async function startServer({ users = [] } = {}) {
   const dataDir = mkdtempSync(join(tmpdir(), 'jianfu-e2e-'));
+  for (const u of users) {
+    const r = spawnSync(bin(), ['user', 'add', '--username', u.username, '--role', u.role,
+      '--region', u.region, '--password-stdin', '--data-dir', dataDir], { env, input: `${u.password}\n` });
+    if (r.status !== 0) throw new Error(`user add ${u.username}: ${r.stderr}`);
+  }
   const port = await freePort();
-  const child = spawn(bin, ['serve', '--data-dir', dataDir, '--addr', `127.0.0.1:${port}`], {
-    env: { ...process.env, JIANFU_DATABASE_URL: '', JIANFU_LOG: 'warn' },
-    stdio: ['ignore', 'inherit', 'inherit'],
+  const child = spawn(bin(), ['serve', '--data-dir', dataDir, '--addr', `127.0.0.1:${port}`], {
+    env, stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const admins = {};
+  let out = '';
+  child.stdout.on('data', (chunk) => {
+    out += chunk;
+    for (const m of out.matchAll(/^ {2}(\w+)\t(\S+)$/gm)) admins[m[1]] = m[2];
   });
   const base = `http://127.0.0.1:${port}`;
   await waitForHealth(base, child);
-  return { base, stop: () => child.kill('SIGTERM') };
+  return { base, admins, stop: () => child.kill('SIGTERM') };
 }
 
 export async function startBrowser() {

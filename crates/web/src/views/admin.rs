@@ -114,6 +114,18 @@ impl AuditPage {
     pub fn link(&self, page: &u64) -> String {
         format!("{}&page={page}", self.base)
     }
+
+    /// Records keep UTC; people read Beijing time.
+    pub fn beijing(&self, at: &str) -> String {
+        chrono::DateTime::parse_from_rfc3339(at).map_or_else(
+            |_| at.to_owned(),
+            |t| {
+                t.with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).expect("valid offset"))
+                    .format("%Y-%m-%d %H:%M:%S")
+                    .to_string()
+            },
+        )
+    }
 }
 
 pub async fn audit(

@@ -1,0 +1,103 @@
+// Journey: three roles log in and each sees only its own unit; the system administrator changes
+// the one-time password and opens account management; the audit administrator reads the log;
+// a village worker uses a phone.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { startServer, startBrowser, shots } from './harness.mjs';
+
+const PASSWORD = 'Quanyechang-1';
+let server;
+let browser;
+
+before(async () => {
+  server = await startServer({
+    users: [
+      { username: 'jd.qian', role: 'township_officer', region: '120101001', password: PASSWORD },
+      { username: 'sq.zhao', role: 'village_worker', region: '120101001001', password: PASSWORD },
+    ],
+  });
+  browser = await startBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  server?.stop();
+});
+
+async function login(page, username, password) {
+  await page.goto(server.base + '/login');
+  await page.fill('input[name=username]', username);
+  await page.fill('input[name=password]', password);
+  await page.click('button:has-text("登录")');
+}
+
+async function changePassword(page, from, to) {
+  await page.fill('input[name=current]', from);
+  await page.fill('input[name=new_password]', to);
+  await page.fill('input[name=confirm]', to);
+  await page.click('button:has-text("保存")');
+  await page.waitForSelector('text=密码已修改');
+}
+
+test('the system administrator replaces the one-time password and manages accounts', async () => {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
+  assert.ok(server.admins.sysadmin, 'the first start printed the one-time passwords');
+  await page.goto(server.base + '/login');
+  await page.screenshot({ path: join(shots, 'login.png') });
+  await login(page, 'sysadmin', 'wrong-Password-1');
+  await page.waitForSelector('.alert:has-text("用户名或密码不正确")');
+  await login(page, 'sysadmin', server.admins.sysadmin);
+  await page.waitForSelector('text=首次登录须修改一次性密码');
+  await changePassword(page, server.admins.sysadmin, 'Xitong-Guanli-2026');
+  await page.click('nav >> text=账号管理');
+  await page.waitForSelector('td:text-is("jd.qian")');
+  assert.ok(await page.isVisible('td:text-is("sq.zhao")'));
+  assert.equal(await page.isVisible('nav >> text=审计日志'), false, 'no audit menu for the system administrator');
+  await page.screenshot({ path: join(shots, 'admin-accounts.png') });
+  await page.goto(server.base + '/admin/audit');
+  await page.waitForSelector('text=没有权限执行此操作');
+  await page.close();
+});
+
+test('a township officer sees its own subdistrict only', async () => {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
+  await login(page, 'jd.qian', PASSWORD);
+  await page.waitForURL(/\/account\/password$/);
+  await changePassword(page, PASSWORD, 'Jiedao-Qian-2026');
+  await page.goto(server.base + '/me');
+  const unit = await page.textContent('.facts');
+  assert.match(unit, /天津市 › 市辖区 › 和平区 › 劝业场街道/);
+  assert.match(unit, /街道（乡镇）工作人员/);
+  for (const admin of ['账号管理', '角色权限', '审计日志']) {
+    assert.equal(await page.isVisible(`nav >> text=${admin}`), false, admin);
+  }
+  await page.screenshot({ path: join(shots, 'workbench.png') });
+  await page.click('.logout button');
+  await page.waitForSelector('a.login');
+  await page.close();
+});
+
+test('a village worker on a phone, and the audit administrator reading the log', async () => {
+  const phone = await browser.newPage({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+  await login(phone, 'sq.zhao', PASSWORD);
+  await phone.waitForURL(/\/account\/password$/);
+  await changePassword(phone, PASSWORD, 'Shequ-Zhao-2026');
+  await phone.goto(server.base + '/me');
+  assert.match(await phone.textContent('.facts'), /花园路社区居委会/);
+  const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 0, `no sideways scrolling (overflow ${overflow}px)`);
+  await phone.screenshot({ path: join(shots, 'workbench-phone.png'), fullPage: true });
+  await phone.close();
+
+  const page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
+  await login(page, 'auditadmin', server.admins.auditadmin);
+  await changePassword(page, server.admins.auditadmin, 'Shenji-Guanli-2026');
+  await page.click('nav >> text=审计日志');
+  await page.fill('input[name=event]', 'auth.login');
+  await page.click('button:has-text("查询")');
+  await page.waitForSelector('td:text-is("sq.zhao")');
+  assert.ok(await page.isVisible('td:text-is("failed")'), 'the failed login of the first journey is recorded');
+  await page.screenshot({ path: join(shots, 'audit.png') });
+  await page.close();
+});
