@@ -176,3 +176,35 @@ async fn the_first_start_creates_the_three_administrators_once() {
     );
     app.finish().await;
 }
+
+#[tokio::test]
+async fn demo_accounts_cover_every_role_and_stay_out_of_production() {
+    for production in [false, true] {
+        let app =
+            crate::support::TestApp::with_mode(jianfu_store::Backend::Sqlite, production).await;
+        let created = jianfu::bootstrap::demo_accounts(&app.db, "Demo-Tianjin-1", "test")
+            .await
+            .unwrap();
+        assert_eq!(created.len(), 10);
+        assert!(
+            jianfu::bootstrap::demo_accounts(&app.db, "Demo-Tianjin-1", "test")
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        let list = account::list(&app.db).await.unwrap();
+        for role in Role::ALL.iter().filter(|r| !r.is_administrator()) {
+            assert!(
+                list.iter().any(|a| a.is_demo && a.roles.contains(role)),
+                "{role:?}"
+            );
+        }
+        let login = app.login("demo.jz.cun", "Demo-Tianjin-1").await;
+        assert_eq!(login.is_some(), !production, "production = {production}");
+        if let Some(s) = login {
+            let me = app.get_as("/me", &s).await;
+            assert!(me.body.contains("东北隅村委会"));
+        }
+        app.finish().await;
+    }
+}

@@ -88,7 +88,10 @@ async fn lockout_is_shared_by_app_nodes_and_messages_do_not_tell() {
         app.account("jd.qian", "120101001", &[Role::TownshipOfficer], None)
             .await;
         // A second app node on the same database.
-        let other = jianfu_web::router(jianfu_web::AppState { db: app.db.clone() });
+        let other = jianfu_web::router(jianfu_web::AppState {
+            db: app.db.clone(),
+            production: false,
+        });
         let unknown = app
             .post_form("/login", "username=nobody&password=x", None)
             .await;
@@ -261,8 +264,27 @@ async fn the_password_page_enforces_the_policy() {
         .await;
     assert_eq!(r.status, 200);
     assert!(r.body.contains("密码已修改"));
+    assert_eq!(
+        app.get_as("/admin/accounts", &s).await.status,
+        200,
+        "free to go once changed"
+    );
     assert!(app.login(user, "Beichen-2024").await.is_some());
     assert_eq!(audited(&app, "account.password_change", "ok").await, 1);
+
+    // A password older than 90 days must be changed again.
+    jianfu_store::entity::account::Entity::update_many()
+        .col_expr(
+            jianfu_store::entity::account::Column::PasswordChangedAt,
+            Expr::value(Utc::now() - Duration::days(91)),
+        )
+        .exec(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(
+        app.get_as("/me", &s).await.headers["location"],
+        "/account/password"
+    );
     app.finish().await;
 }
 
@@ -472,5 +494,26 @@ async fn cross_site_posts_are_refused_and_audited() {
         200,
         "the session survived"
     );
+    app.finish().await;
+}
+
+#[tokio::test]
+async fn login_attempts_are_limited_per_address_and_bodies_by_size() {
+    let app = TestApp::new(jianfu_store::Backend::Sqlite).await;
+    let huge = format!("username=a&password={}", "x".repeat(3 * 1024 * 1024));
+    let r = app.post_form("/login", &huge, None).await;
+    assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE);
+    for _ in 0..29 {
+        let r = app
+            .post_form("/login", "username=nobody&password=x", None)
+            .await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    }
+    let r = app
+        .post_form("/login", "username=nobody&password=x", None)
+        .await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(r.body.contains("尝试过于频繁"));
+    assert_eq!(r.headers["retry-after"], "60");
     app.finish().await;
 }

@@ -210,3 +210,28 @@ fn first_administrators_are_shown_once_and_users_are_added_from_stdin() {
     assert!(!out.status.success());
     assert!(text(&out.stderr).contains("角色“mayor”不存在"));
 }
+
+#[test]
+fn demo_seed_is_refused_in_production_mode() {
+    let dir = temp_dir();
+    let data = dir.to_str().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_jianfu"))
+        .args(["demo", "seed", "--data-dir", data])
+        .env("JIANFU_PRODUCTION", "true")
+        .env("JIANFU_LOG", "warn")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("生产模式"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = jianfu(&["demo", "seed", "--data-dir", data]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let said = text(&out.stdout);
+    assert!(
+        said.contains("demo.jd") && said.contains("统一密码"),
+        "{said}"
+    );
+}

@@ -132,9 +132,17 @@ impl Reply {
 impl TestApp {
     /// A new database on `backend`, opened exactly as `jianfu serve` opens it.
     pub async fn new(backend: Backend) -> TestApp {
+        TestApp::with_mode(backend, false).await
+    }
+
+    /// As `new`, for a production deployment (`production = true`) or not.
+    pub async fn with_mode(backend: Backend, production: bool) -> TestApp {
         let test_db = TestDb::create(backend).await;
         let db = jianfu::bootstrap::open(&test_db.url).await.unwrap();
-        let router = jianfu_web::router(jianfu_web::AppState { db: db.clone() });
+        let router = jianfu_web::router(jianfu_web::AppState {
+            db: db.clone(),
+            production,
+        });
         TestApp {
             db,
             router,
@@ -217,7 +225,7 @@ impl TestApp {
             csrf: String::new(),
             landed: r.headers["location"].to_str().unwrap().to_owned(),
         };
-        let me = self.get_as("/me", &session).await;
+        let me = self.get_as(&session.landed, &session).await;
         let marker = r#"name="csrf" value=""#;
         let start = me.body.find(marker).expect("the workbench has a form") + marker.len();
         session.csrf = me.body[start..start + 64].to_owned();

@@ -149,7 +149,7 @@ pub async fn first_administrators(
 }
 
 /// 16 characters from every class the password policy counts, from the system's random source.
-fn one_time_password() -> anyhow::Result<String> {
+pub fn one_time_password() -> anyhow::Result<String> {
     const CLASSES: [&[u8]; 4] = [
         b"ABCDEFGHJKLMNPQRSTUVWXYZ",
         b"abcdefghijkmnpqrstuvwxyz",
@@ -166,4 +166,96 @@ fn one_time_password() -> anyhow::Result<String> {
             class[usize::from(*r) % class.len()] as char
         })
         .collect())
+}
+
+/// Demo accounts, one or more per role, in real Tianjin units: the city, 和平区 with one of its
+/// subdistricts and communities, and 蓟州区 with a town and a village.
+pub const DEMO_ACCOUNTS: [(&str, &str, Role, &str, Option<&str>); 10] = [
+    ("demo.mz", "市民政局演示", Role::CivilAffairs, "12", None),
+    ("demo.sp", "市委市政府审批演示", Role::Approver, "12", None),
+    (
+        "demo.bm",
+        "市民政局业务处室演示",
+        Role::DepartmentOfficer,
+        "12",
+        Some("120000000000-018"),
+    ),
+    (
+        "demo.hp.mz",
+        "和平区民政局演示",
+        Role::CivilAffairs,
+        "120101",
+        None,
+    ),
+    (
+        "demo.jd",
+        "劝业场街道演示",
+        Role::TownshipOfficer,
+        "120101001",
+        None,
+    ),
+    (
+        "demo.sq",
+        "花园路社区演示",
+        Role::VillageWorker,
+        "120101001001",
+        None,
+    ),
+    (
+        "demo.jz.zhen",
+        "蓟州区渔阳镇演示",
+        Role::TownshipOfficer,
+        "120119100",
+        None,
+    ),
+    (
+        "demo.jz.cun",
+        "蓟州区东北隅村演示",
+        Role::VillageWorker,
+        "120119100201",
+        None,
+    ),
+    ("demo.jc", "联合检查组演示", Role::Inspector, "12", None),
+    (
+        "demo.sp.hp",
+        "和平区审批演示",
+        Role::Approver,
+        "120101",
+        None,
+    ),
+];
+
+/// Creates the demo accounts that do not exist yet, all with `password`; returns their names.
+pub async fn demo_accounts(
+    db: &DatabaseConnection,
+    password: &str,
+    actor: &str,
+) -> anyhow::Result<Vec<String>> {
+    let existing: Vec<String> = account::list(db)
+        .await?
+        .into_iter()
+        .map(|a| a.username)
+        .collect();
+    let mut created = Vec::new();
+    for (username, name, role, region, department) in DEMO_ACCOUNTS {
+        if existing.iter().any(|e| e == username) {
+            continue;
+        }
+        let new = NewAccount {
+            username: username.into(),
+            display_name: name.into(),
+            region: RegionCode::parse(region)?,
+            department: department.map(Into::into),
+            roles: vec![role],
+            is_demo: true,
+            must_change_password: false,
+        };
+        let audit = AuditEntry {
+            actor: actor.into(),
+            ..system_entry("account.create_demo", username, None)
+        };
+        account::create(db, &new, password, &audit).await?;
+        created.push(username.to_owned());
+    }
+    Ok(created)
 }

@@ -18,6 +18,8 @@ pub struct Config {
     /// The key file (signing and field-encryption keys), kept outside the database; empty means
     /// `keys.json` in `data_dir`. App nodes of one deployment share it.
     pub key_file: PathBuf,
+    /// A production deployment: demo accounts can neither be created nor log in.
+    pub production: bool,
 }
 
 impl Default for Config {
@@ -27,6 +29,7 @@ impl Default for Config {
             addr: "127.0.0.1:8080".into(),
             data_dir: PathBuf::from("jianfu-data"),
             key_file: PathBuf::new(),
+            production: false,
         }
     }
 }

@@ -67,6 +67,9 @@ enum Command {
     /// 接口令牌（供各部门业务系统调用接口）
     #[command(subcommand)]
     Token(TokenCommand),
+    /// 演示数据
+    #[command(subcommand)]
+    Demo(DemoCommand),
     /// 审计日志
     #[command(subcommand)]
     Audit(AuditCommand),
@@ -115,6 +118,16 @@ enum TokenCommand {
         /// 有效天数，默认 90 天
         #[arg(long, default_value_t = 90)]
         expires_days: i64,
+    },
+}
+
+#[derive(Subcommand)]
+enum DemoCommand {
+    /// 在天津市的真实单位中为每个角色创建演示账号（标记为演示；生产模式下拒绝）
+    Seed {
+        /// 从标准输入读取演示账号的统一密码；不指定时随机生成并显示一次
+        #[arg(long)]
+        password_stdin: bool,
     },
 }
 
@@ -190,6 +203,30 @@ fn main() -> anyhow::Result<()> {
                 Ok(())
             }
             Command::User(command) => user(&config, command).await,
+            Command::Demo(DemoCommand::Seed { password_stdin }) => {
+                if config.production {
+                    anyhow::bail!("生产模式（production = true）下不能创建演示账号");
+                }
+                let password = if password_stdin {
+                    let mut line = String::new();
+                    std::io::stdin().read_line(&mut line)?;
+                    line.trim_end_matches(['\r', '\n']).to_owned()
+                } else {
+                    jianfu::bootstrap::one_time_password()?
+                };
+                let db = jianfu::bootstrap::open(&config.database_url()).await?;
+                let created =
+                    jianfu::bootstrap::demo_accounts(&db, &password, &cli_actor()).await?;
+                if created.is_empty() {
+                    println!("演示账号已存在，未作改动。");
+                } else {
+                    println!("已创建演示账号：{}", created.join("、"));
+                    if !password_stdin {
+                        println!("统一密码（只显示这一次）：{password}");
+                    }
+                }
+                Ok(())
+            }
             Command::Token(TokenCommand::Create {
                 username,
                 name,
@@ -402,7 +439,10 @@ async fn serve(config: Config) -> anyhow::Result<()> {
             }
         }
     });
-    let app = jianfu_web::router(jianfu_web::AppState { db });
+    let app = jianfu_web::router(jianfu_web::AppState {
+        db,
+        production: config.production,
+    });
     let listener = tokio::net::TcpListener::bind(&config.addr)
         .await
         .with_context(|| format!("无法监听 {}", config.addr))?;

@@ -12,6 +12,8 @@ pub enum ErrorKind {
     Unauthenticated,
     /// Logged in, but not allowed (403).
     Forbidden,
+    /// Too many attempts from one place (429).
+    RateLimited,
     /// A dependency such as the database cannot be reached (503).
     Unavailable,
     /// A fault of ours (500); details are logged only.
@@ -34,6 +36,8 @@ pub enum Error {
     Forbidden,
     #[error("请求已失效，请刷新页面后重试")]
     CsrfRejected,
+    #[error("尝试过于频繁，请一分钟后再试")]
+    RateLimited,
     #[error("数据库暂时无法访问，请稍后再试")]
     DatabaseUnavailable,
     #[error("系统内部错误，请稍后再试或联系系统管理员")]
@@ -51,6 +55,7 @@ impl Error {
             Error::Unauthenticated => "unauthenticated",
             Error::Forbidden => "forbidden",
             Error::CsrfRejected => "csrf_rejected",
+            Error::RateLimited => "rate_limited",
             Error::DatabaseUnavailable => "database_unavailable",
             Error::Internal => "internal",
         }
@@ -62,6 +67,7 @@ impl Error {
             Error::RegionNotFound(_) | Error::RouteNotFound(_) => ErrorKind::NotFound,
             Error::Unauthenticated => ErrorKind::Unauthenticated,
             Error::Forbidden | Error::CsrfRejected => ErrorKind::Forbidden,
+            Error::RateLimited => ErrorKind::RateLimited,
             Error::DatabaseUnavailable => ErrorKind::Unavailable,
             Error::Internal => ErrorKind::Internal,
         }

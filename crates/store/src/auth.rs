@@ -8,7 +8,7 @@ use sea_orm::{
     ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, TransactionTrait,
 };
 
-use jianfu_domain::account::{Role, after_failure, idle_limit};
+use jianfu_domain::account::{PASSWORD_MAX_AGE_DAYS, Role, after_failure, idle_limit};
 use jianfu_domain::audit::AuditEntry;
 use jianfu_domain::{Error, RegionCode};
 
@@ -26,7 +26,8 @@ pub struct Principal {
     pub department: Option<String>,
     pub roles: Vec<Role>,
     pub must_change_password: bool,
-    /// The session's anti-forgery token; `None` for API tokens (no cookies, no CSRF).
+    /// A one-time password, or one older than 90 days, must be changed before anything else.
+    /// The session's anti-forgery token follows; `None` for API tokens (no cookies, no CSRF).
     pub csrf: Option<String>,
 }
 
@@ -72,6 +73,7 @@ async fn principal(
         .iter()
         .filter_map(|r| Role::parse(&r.role))
         .collect();
+    let expired = Utc::now() - a.password_changed_at > Duration::days(PASSWORD_MAX_AGE_DAYS);
     Ok(Principal {
         account_id: a.id,
         region: RegionCode::parse(&a.region_code).map_err(|_| Error::Internal)?,
@@ -79,7 +81,7 @@ async fn principal(
         display_name: a.display_name,
         department: a.department_code,
         roles,
-        must_change_password: a.must_change_password,
+        must_change_password: a.must_change_password || expired,
         csrf,
     })
 }
@@ -91,14 +93,16 @@ pub struct Login {
     pub principal: Principal,
 }
 
-/// Checks a password. Unknown users, wrong passwords, disabled and locked accounts all answer
-/// `None`, so the answer tells an attacker nothing; the audit log says which it was.
+/// Checks a password. Unknown users, wrong passwords, disabled and locked accounts — and demo
+/// accounts when `allow_demo` is false (production) — all answer `None`, so the answer tells an
+/// attacker nothing; the audit log says which it was.
 pub async fn login(
     db: &DatabaseConnection,
     username: &str,
     password: &str,
     source_ip: &str,
     now: DateTime<Utc>,
+    allow_demo: bool,
 ) -> Result<Option<Login>, Error> {
     let found = account::Entity::find()
         .filter(account::Column::Username.eq(username))
@@ -113,7 +117,7 @@ pub async fn login(
         audit_only(event(username, source_ip, "auth.login", "failed")).await?;
         return Ok(None);
     };
-    if a.disabled {
+    if a.disabled || (a.is_demo && !allow_demo) {
         audit_only(event(username, source_ip, "auth.login", "denied")).await?;
         return Ok(None);
     }

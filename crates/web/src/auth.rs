@@ -87,6 +87,14 @@ impl FromRequestParts<AppState> for CurrentUser {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
         let api = parts.uri.path().starts_with("/api/");
         match resolve(parts, state).await {
+            // Until a one-time or expired password is replaced, pages lead to the password form.
+            Ok(Some(p))
+                if p.must_change_password
+                    && !api
+                    && !["/account/password", "/logout"].contains(&parts.uri.path()) =>
+            {
+                Err(Redirect::to("/account/password").into_response())
+            }
             Ok(Some(principal)) => Ok(CurrentUser {
                 principal,
                 source_ip: source_ip(parts),

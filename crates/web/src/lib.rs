@@ -5,6 +5,7 @@ pub mod api;
 mod assets;
 pub mod auth;
 pub mod error;
+mod limit;
 pub mod views;
 
 use axum::Router;
@@ -22,6 +23,8 @@ use tower_http::trace::TraceLayer;
 #[derive(Clone)]
 pub struct AppState {
     pub db: DatabaseConnection,
+    /// In production, demo accounts cannot log in.
+    pub production: bool,
 }
 
 /// Largest request body accepted (imports through the web come later and get their own limit).
@@ -49,6 +52,10 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             auth::refuse_cross_site,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            limit::LoginLimiter::default(),
+            limit::limit_logins,
         ))
         .with_state(state)
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT))

@@ -68,7 +68,15 @@ pub async fn login(
 ) -> Result<Response, PageError> {
     let ip = crate::auth::source_ip(&parts);
     let username = form.username.trim().to_lowercase();
-    let outcome = auth::login(&state.db, &username, &form.password, &ip, Utc::now()).await?;
+    let outcome = auth::login(
+        &state.db,
+        &username,
+        &form.password,
+        &ip,
+        Utc::now(),
+        !state.production,
+    )
+    .await?;
     let Some(login) = outcome else {
         let page = LoginPage {
             nav: Nav::new(None),
