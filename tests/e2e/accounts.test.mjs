@@ -4,7 +4,32 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
+import { createHmac } from 'node:crypto';
 import { startServer, startBrowser, shots } from './harness.mjs';
+
+/** RFC 6238 code for a base32 secret, as an authenticator app computes it. */
+function totp(base32, now = Date.now()) {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  let bits = '';
+  for (const c of base32.replace(/=+$/, '')) bits += alphabet.indexOf(c).toString(2).padStart(5, '0');
+  const key = Buffer.from(bits.match(/.{8}/g).map((b) => parseInt(b, 2)));
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(Math.floor(now / 1000 / 30)));
+  const h = createHmac('sha1', key).update(counter).digest();
+  const o = h[h.length - 1] & 0xf;
+  return String((h.readUInt32BE(o) & 0x7fffffff) % 1_000_000).padStart(6, '0');
+}
+
+/** The administrator's second factor: add the shown secret, type the code. */
+async function enrollSecondFactor(page) {
+  await page.goto(server.base + '/me');
+  await page.waitForURL(/\/account\/totp$/);
+  const secret = (await page.textContent('#totp-secret')).trim();
+  await page.fill('input[name=code]', totp(secret));
+  await page.click('button:has-text("启用")');
+  await page.waitForURL(/\/me$/);
+  return secret;
+}
 
 const PASSWORD = 'Quanyechang-1';
 let server;
@@ -46,10 +71,17 @@ test('the system administrator replaces the one-time password and manages accoun
   await page.goto(server.base + '/login');
   await page.screenshot({ path: join(shots, 'login.png') });
   await login(page, 'sysadmin', 'wrong-Password-1');
-  await page.waitForSelector('.alert:has-text("用户名或密码不正确")');
+  await page.waitForSelector('.alert:has-text("用户名、密码或动态口令不正确")');
   await login(page, 'sysadmin', server.admins.sysadmin);
   await page.waitForSelector('text=首次登录须修改一次性密码');
   await changePassword(page, server.admins.sysadmin, 'Xitong-Guanli-2026');
+  await page.goto(server.base + '/me');
+  await page.waitForURL(/\/account\/totp$/);
+  await page.screenshot({ path: join(shots, 'totp.png') });
+  const secret = (await page.textContent('#totp-secret')).trim();
+  await page.fill('input[name=code]', totp(secret));
+  await page.click('button:has-text("启用")');
+  await page.waitForURL(/\/me$/);
   await page.click('nav >> text=账号管理');
   await page.waitForSelector('td:text-is("jd.qian")');
   assert.ok(await page.isVisible('td:text-is("sq.zhao")'));
@@ -93,6 +125,7 @@ test('a village worker on a phone, and the audit administrator reading the log',
   const page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
   await login(page, 'auditadmin', server.admins.auditadmin);
   await changePassword(page, server.admins.auditadmin, 'Shenji-Guanli-2026');
+  await enrollSecondFactor(page);
   await page.click('nav >> text=审计日志');
   await page.fill('input[name=event]', 'auth.login');
   await page.click('button:has-text("查询")');

@@ -90,6 +90,7 @@ async fn lockout_is_shared_by_app_nodes_and_messages_do_not_tell() {
         // A second app node on the same database.
         let other = jianfu_web::router(jianfu_web::AppState {
             db: app.db.clone(),
+            keys: app.keys.clone(),
             production: false,
         });
         let unknown = app
@@ -110,7 +111,7 @@ async fn lockout_is_shared_by_app_nodes_and_messages_do_not_tell() {
                 continue;
             };
             assert_eq!(r.status, StatusCode::UNAUTHORIZED);
-            assert!(r.body.contains("用户名或密码不正确"));
+            assert!(r.body.contains("用户名、密码或动态口令不正确"));
         }
         let locked = app
             .post_form(
@@ -265,11 +266,26 @@ async fn the_password_page_enforces_the_policy() {
     assert_eq!(r.status, 200);
     assert!(r.body.contains("密码已修改"));
     assert_eq!(
-        app.get_as("/admin/accounts", &s).await.status,
-        200,
-        "free to go once changed"
+        app.get_as("/admin/accounts", &s).await.headers["location"],
+        "/account/totp",
+        "an administrator enrols the second factor next"
     );
-    assert!(app.login(user, "Beichen-2024").await.is_some());
+    let enrolled = app.login(user, "Beichen-2024").await.unwrap();
+    assert_eq!(
+        app.get_as("/admin/accounts", &enrolled).await.status,
+        200,
+        "then free to go"
+    );
+    let no_code = app
+        .post_form("/login", "username=sysadmin&password=Beichen-2024", None)
+        .await;
+    assert_eq!(
+        no_code.status,
+        StatusCode::UNAUTHORIZED,
+        "the code is required from now on"
+    );
+    assert_eq!(audited(&app, "auth.second_factor", "failed").await, 1);
+    assert_eq!(audited(&app, "account.second_factor_enroll", "ok").await, 1);
     assert_eq!(audited(&app, "account.password_change", "ok").await, 1);
 
     // A password older than 90 days must be changed again.

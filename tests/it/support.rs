@@ -115,6 +115,9 @@ pub struct TestApp {
     pub db: DatabaseConnection,
     pub router: Router,
     pub test_db: TestDb,
+    pub keys: std::sync::Arc<jianfu_seal::KeyRing>,
+    /// Second-factor secrets of the administrators this app enrolled, by username.
+    second_factors: std::sync::Mutex<std::collections::HashMap<String, Vec<u8>>>,
 }
 
 pub struct Reply {
@@ -139,14 +142,20 @@ impl TestApp {
     pub async fn with_mode(backend: Backend, production: bool) -> TestApp {
         let test_db = TestDb::create(backend).await;
         let db = jianfu::bootstrap::open(&test_db.url).await.unwrap();
+        let keys = std::sync::Arc::new(
+            jianfu_seal::KeyRing::load_or_create(&temp_dir().join("keys.json")).unwrap(),
+        );
         let router = jianfu_web::router(jianfu_web::AppState {
             db: db.clone(),
+            keys: keys.clone(),
             production,
         });
         TestApp {
             db,
             router,
             test_db,
+            keys,
+            second_factors: Default::default(),
         }
     }
 
@@ -202,9 +211,28 @@ impl TestApp {
             .await
     }
 
-    /// Logs in through the login form; `None` when refused.
+    /// Logs in through the login form, with the current code of an enrolled second factor, and
+    /// enrols one when the platform asks for it; `None` when refused.
     pub async fn login(&self, username: &str, password: &str) -> Option<Session> {
-        let body = format!("username={username}&password={}", form_encode(password));
+        let secret = self.second_factors.lock().unwrap().get(username).cloned();
+        // One code per 30-second step: wait for the next step rather than replay one.
+        let code = match &secret {
+            Some(s) => {
+                let now = chrono::Utc::now();
+                let wait = 30 - (now.timestamp() % 30) + 1;
+                let used = self.last_step(username).await;
+                let step = now.timestamp() / 30;
+                if used >= step {
+                    tokio::time::sleep(std::time::Duration::from_secs(wait as u64)).await;
+                }
+                jianfu_store::second_factor::code(s, username, chrono::Utc::now()).unwrap()
+            }
+            None => String::new(),
+        };
+        let body = format!(
+            "username={username}&password={}&code={code}",
+            form_encode(password)
+        );
         let r = self.post_form("/login", &body, None).await;
         if r.status != StatusCode::SEE_OTHER {
             return None;
@@ -227,9 +255,59 @@ impl TestApp {
         };
         let me = self.get_as(&session.landed, &session).await;
         let marker = r#"name="csrf" value=""#;
-        let start = me.body.find(marker).expect("the workbench has a form") + marker.len();
+        let start =
+            me.body.find(marker).unwrap_or_else(|| {
+                panic!("{} has a form: {} {}", session.landed, me.status, me.body)
+            }) + marker.len();
         session.csrf = me.body[start..start + 64].to_owned();
+        if session.landed == "/account/totp" {
+            self.enroll(username, &session, &me.body).await;
+            session.landed = "/me".into();
+        }
         Some(session)
+    }
+
+    /// Completes the second-factor page as an authenticator app would.
+    pub async fn enroll(&self, username: &str, session: &Session, page: &str) {
+        let field = |name: &str| {
+            let marker = format!(r#"name="{name}" value=""#);
+            let start = page.find(&marker).unwrap() + marker.len();
+            page[start..].split('"').next().unwrap().to_owned()
+        };
+        let base32 = page
+            .split(r#"id="totp-secret">"#)
+            .nth(1)
+            .unwrap()
+            .split('<')
+            .next()
+            .unwrap();
+        let secret = totp_rs::Secret::try_from_base32(base32)
+            .unwrap()
+            .as_ref()
+            .to_vec();
+        let code =
+            jianfu_store::second_factor::code(&secret, username, chrono::Utc::now()).unwrap();
+        let body = format!(
+            "csrf={}&sealed={}&code={code}",
+            session.csrf,
+            field("sealed")
+        );
+        let r = self.post_form("/account/totp", &body, Some(session)).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "enrolment: {}", r.body);
+        self.second_factors
+            .lock()
+            .unwrap()
+            .insert(username.to_owned(), secret);
+    }
+
+    async fn last_step(&self, username: &str) -> i64 {
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+        jianfu_store::entity::account::Entity::find()
+            .filter(jianfu_store::entity::account::Column::Username.eq(username))
+            .one(&self.db)
+            .await
+            .unwrap()
+            .map_or(0, |a| a.totp_last_step)
     }
 
     /// Opens an account directly in the store.

@@ -441,6 +441,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     });
     let app = jianfu_web::router(jianfu_web::AppState {
         db,
+        keys: keys.clone(),
         production: config.production,
     });
     let listener = tokio::net::TcpListener::bind(&config.addr)

@@ -11,10 +11,12 @@ use sea_orm::{
 use jianfu_domain::account::{PASSWORD_MAX_AGE_DAYS, Role, after_failure, idle_limit};
 use jianfu_domain::audit::AuditEntry;
 use jianfu_domain::{Error, RegionCode};
+use jianfu_seal::FieldCipher;
 
 use crate::account::password_matches;
 use crate::db_error;
 use crate::entity::{account, account_role, api_token, session};
+use crate::second_factor;
 
 /// Who is acting, as every handler sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,6 +28,8 @@ pub struct Principal {
     pub department: Option<String>,
     pub roles: Vec<Role>,
     pub must_change_password: bool,
+    /// An administrator without a second factor must enrol one before anything else.
+    pub must_enroll_second_factor: bool,
     /// A one-time password, or one older than 90 days, must be changed before anything else.
     /// The session's anti-forgery token follows; `None` for API tokens (no cookies, no CSRF).
     pub csrf: Option<String>,
@@ -65,7 +69,7 @@ async fn principal(
     a: account::Model,
     csrf: Option<String>,
 ) -> Result<Principal, Error> {
-    let roles = account_role::Entity::find()
+    let roles: Vec<Role> = account_role::Entity::find()
         .filter(account_role::Column::AccountId.eq(a.id))
         .all(db)
         .await
@@ -74,7 +78,10 @@ async fn principal(
         .filter_map(|r| Role::parse(&r.role))
         .collect();
     let expired = Utc::now() - a.password_changed_at > Duration::days(PASSWORD_MAX_AGE_DAYS);
+    let must_enroll_second_factor =
+        a.totp_secret.is_none() && roles.iter().any(|r: &Role| r.is_administrator());
     Ok(Principal {
+        must_enroll_second_factor,
         account_id: a.id,
         region: RegionCode::parse(&a.region_code).map_err(|_| Error::Internal)?,
         username: a.username,
@@ -93,17 +100,30 @@ pub struct Login {
     pub principal: Principal,
 }
 
-/// Checks a password. Unknown users, wrong passwords, disabled and locked accounts — and demo
-/// accounts when `allow_demo` is false (production) — all answer `None`, so the answer tells an
-/// attacker nothing; the audit log says which it was.
+/// What a login form carries.
+pub struct Credentials<'a> {
+    pub username: &'a str,
+    pub password: &'a str,
+    /// The TOTP code; required once an administrator has enrolled a second factor.
+    pub code: Option<&'a str>,
+}
+
+/// Checks a password (and an enrolled second factor). Unknown users, wrong passwords or codes,
+/// disabled and locked accounts — and demo accounts when `allow_demo` is false (production) —
+/// all answer `None`, so the answer tells an attacker nothing; the audit log says which it was.
 pub async fn login(
     db: &DatabaseConnection,
-    username: &str,
-    password: &str,
+    credentials: &Credentials<'_>,
+    cipher: &FieldCipher,
     source_ip: &str,
     now: DateTime<Utc>,
     allow_demo: bool,
 ) -> Result<Option<Login>, Error> {
+    let Credentials {
+        username,
+        password,
+        code,
+    } = *credentials;
     let found = account::Entity::find()
         .filter(account::Column::Username.eq(username))
         .one(db)
@@ -126,38 +146,36 @@ pub async fn login(
         return Ok(None);
     }
     if !password_matches(password, &a.password_hash) {
-        let (failures, locked) = after_failure(u32::try_from(a.failed_logins).unwrap_or(0), now);
-        let txn = db.begin().await.map_err(db_error)?;
-        crate::audit::append(&txn, &event(username, source_ip, "auth.login", "failed"))
-            .await
-            .map_err(db_error)?;
-        if locked.is_some() {
-            crate::audit::append(&txn, &event(username, source_ip, "auth.lockout", "ok"))
-                .await
-                .map_err(db_error)?;
-        }
-        account::Entity::update_many()
-            .col_expr(account::Column::FailedLogins, Expr::value(failures as i32))
-            .col_expr(account::Column::LockedUntil, Expr::value(locked))
-            .filter(account::Column::Id.eq(a.id))
-            .exec(&txn)
-            .await
-            .map_err(db_error)?;
-        txn.commit().await.map_err(db_error)?;
-        return Ok(None);
+        return failed(db, &a, source_ip, now, "auth.login").await;
     }
+    let step = match &a.totp_secret {
+        None => None,
+        Some(sealed) => {
+            let step = second_factor::unseal(cipher, sealed, username)
+                .and_then(|secret| second_factor::check(&secret, username, code.unwrap_or(""), now))
+                .filter(|step| i64::try_from(*step).is_ok_and(|s| s > a.totp_last_step));
+            if step.is_none() {
+                return failed(db, &a, source_ip, now, "auth.second_factor").await;
+            }
+            step
+        }
+    };
     let secret = random_secret();
     let csrf = random_secret();
     let txn = db.begin().await.map_err(db_error)?;
     crate::audit::append(&txn, &event(username, source_ip, "auth.login", "ok"))
         .await
         .map_err(db_error)?;
-    account::Entity::update_many()
+    let mut reset = account::Entity::update_many()
         .col_expr(account::Column::FailedLogins, Expr::value(0))
         .col_expr(
             account::Column::LockedUntil,
             Expr::value(Option::<DateTime<Utc>>::None),
-        )
+        );
+    if let Some(step) = step {
+        reset = reset.col_expr(account::Column::TotpLastStep, Expr::value(step as i64));
+    }
+    reset
         .filter(account::Column::Id.eq(a.id))
         .exec(&txn)
         .await
@@ -178,6 +196,36 @@ pub async fn login(
         secret,
         principal: principal(db, a, Some(csrf)).await?,
     }))
+}
+
+/// A wrong password or code: counts toward the lockout, and is audited with it.
+async fn failed(
+    db: &DatabaseConnection,
+    a: &account::Model,
+    source_ip: &str,
+    now: DateTime<Utc>,
+    what: &str,
+) -> Result<Option<Login>, Error> {
+    let username = a.username.as_str();
+    let (failures, locked) = after_failure(u32::try_from(a.failed_logins).unwrap_or(0), now);
+    let txn = db.begin().await.map_err(db_error)?;
+    crate::audit::append(&txn, &event(username, source_ip, what, "failed"))
+        .await
+        .map_err(db_error)?;
+    if locked.is_some() {
+        crate::audit::append(&txn, &event(username, source_ip, "auth.lockout", "ok"))
+            .await
+            .map_err(db_error)?;
+    }
+    account::Entity::update_many()
+        .col_expr(account::Column::FailedLogins, Expr::value(failures as i32))
+        .col_expr(account::Column::LockedUntil, Expr::value(locked))
+        .filter(account::Column::Id.eq(a.id))
+        .exec(&txn)
+        .await
+        .map_err(db_error)?;
+    txn.commit().await.map_err(db_error)?;
+    Ok(None)
 }
 
 /// A real Argon2id hash of a random secret, checked against when the user does not exist.

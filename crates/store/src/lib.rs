@@ -9,6 +9,7 @@ pub mod department;
 pub mod entity;
 pub mod migration;
 pub mod region;
+pub mod second_factor;
 mod sql;
 
 pub use db::{Backend, ConnectError, connect, migrate};

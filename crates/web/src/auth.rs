@@ -95,6 +95,15 @@ impl FromRequestParts<AppState> for CurrentUser {
             {
                 Err(Redirect::to("/account/password").into_response())
             }
+            // Then an administrator enrols the second factor.
+            Ok(Some(p))
+                if p.must_enroll_second_factor
+                    && !api
+                    && !["/account/totp", "/account/password", "/logout"]
+                        .contains(&parts.uri.path()) =>
+            {
+                Err(Redirect::to("/account/totp").into_response())
+            }
             Ok(Some(principal)) => Ok(CurrentUser {
                 principal,
                 source_ip: source_ip(parts),

@@ -23,6 +23,8 @@ use tower_http::trace::TraceLayer;
 #[derive(Clone)]
 pub struct AppState {
     pub db: DatabaseConnection,
+    /// The key file's keys: the field cipher seals second-factor secrets.
+    pub keys: std::sync::Arc<jianfu_seal::KeyRing>,
     /// In production, demo accounts cannot log in.
     pub production: bool,
 }

@@ -19,6 +19,8 @@ pub struct Model {
     pub disabled: bool,
     pub is_demo: bool,
     pub created_at: DateTimeUtc,
+    pub totp_secret: Option<String>,
+    pub totp_last_step: i64,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

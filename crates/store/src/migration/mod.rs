@@ -7,6 +7,7 @@ mod m20261128_000001_regions_and_departments;
 mod m20261128_000002_audit_log;
 mod m20261128_000003_accounts;
 mod m20261128_000004_sessions_and_tokens;
+mod m20261128_000005_second_factor;
 
 pub struct Migrator;
 
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000002_audit_log::Migration),
             Box::new(m20261128_000003_accounts::Migration),
             Box::new(m20261128_000004_sessions_and_tokens::Migration),
+            Box::new(m20261128_000005_second_factor::Migration),
         ]
     }
 }

@@ -44,6 +44,11 @@ pub fn pages() -> Vec<(&'static str, Access, MethodRouter<AppState>)> {
             get(session::password_form).post(session::change_password),
         ),
         (
+            "/account/totp",
+            LoggedIn,
+            get(session::totp_form).post(session::enroll_totp),
+        ),
+        (
             "/admin/accounts",
             Access::Perm(P::ManageAccounts),
             get(admin::accounts),

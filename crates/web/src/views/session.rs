@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use chrono::Utc;
 use jianfu_domain::audit::AuditEntry;
 use jianfu_domain::{Error, Region};
-use jianfu_store::{account, auth, region};
+use jianfu_store::{account, auth, region, second_factor};
 use serde::Deserialize;
 
 use super::{Crumb, Nav};
@@ -58,6 +58,7 @@ pub async fn login_form(MaybeUser(user): MaybeUser, Query(q): Query<Next>) -> Re
 pub struct LoginForm {
     username: String,
     password: String,
+    code: Option<String>,
     next: Option<String>,
 }
 
@@ -68,10 +69,16 @@ pub async fn login(
 ) -> Result<Response, PageError> {
     let ip = crate::auth::source_ip(&parts);
     let username = form.username.trim().to_lowercase();
+    let credentials = auth::Credentials {
+        username: &username,
+        password: &form.password,
+        code: form.code.as_deref().filter(|c| !c.trim().is_empty()),
+    };
+    let cipher = state.keys.field_cipher();
     let outcome = auth::login(
         &state.db,
-        &username,
-        &form.password,
+        &credentials,
+        cipher,
         &ip,
         Utc::now(),
         !state.production,
@@ -83,12 +90,14 @@ pub async fn login(
             crumbs: vec![Crumb::link("首页", "/"), Crumb::here("登录")],
             next: safe_next(form.next.as_deref()),
             username,
-            error: Some("用户名或密码不正确。连续输错 5 次，账号将锁定 15 分钟。"),
+            error: Some("用户名、密码或动态口令不正确。连续输错 5 次，账号将锁定 15 分钟。"),
         };
         return Ok((axum::http::StatusCode::UNAUTHORIZED, page).into_response());
     };
     let target = if login.principal.must_change_password {
         "/account/password".to_owned()
+    } else if login.principal.must_enroll_second_factor {
+        "/account/totp".to_owned()
     } else {
         safe_next(form.next.as_deref())
     };
@@ -252,4 +261,111 @@ pub async fn change_password(
             Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
         }
     }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "totp.html")]
+pub struct TotpPage {
+    nav: Nav,
+    crumbs: Vec<Crumb>,
+    csrf: String,
+    enrolled: bool,
+    base32: String,
+    url: String,
+    sealed: String,
+    error: Option<&'static str>,
+}
+
+fn totp_page(
+    state: &AppState,
+    user: &CurrentUser,
+    error: Option<&'static str>,
+) -> Result<TotpPage, Error> {
+    let p = &user.principal;
+    let enrolled = !p.must_enroll_second_factor && p.roles.iter().any(|r| r.is_administrator());
+    let (base32, url, sealed) = if enrolled {
+        Default::default()
+    } else {
+        let secret = second_factor::new_secret();
+        let (base32, url) = second_factor::enrollment(&secret, &p.username)?;
+        // The new secret travels in the form, sealed: nothing is stored until a code proves it.
+        let sealed = second_factor::seal(
+            state.keys.field_cipher(),
+            &secret,
+            &enrol_scope(&p.username),
+        );
+        (base32, url, sealed)
+    };
+    Ok(TotpPage {
+        nav: Nav::new(Some(p)),
+        crumbs: vec![
+            Crumb::link("首页", "/"),
+            Crumb::link("工作台", "/me"),
+            Crumb::here("动态口令"),
+        ],
+        csrf: p.csrf.clone().unwrap_or_default(),
+        enrolled,
+        base32,
+        url,
+        sealed,
+        error,
+    })
+}
+
+/// Seals the pending secret under another name than the stored one, so a form value can never
+/// be replayed as a stored secret or the other way round.
+fn enrol_scope(username: &str) -> String {
+    format!("enrol:{username}")
+}
+
+pub async fn totp_form(
+    State(state): State<AppState>,
+    user: CurrentUser,
+) -> Result<TotpPage, PageError> {
+    Ok(totp_page(&state, &user, None)?)
+}
+
+#[derive(Deserialize)]
+pub struct TotpForm {
+    csrf: String,
+    sealed: String,
+    code: String,
+}
+
+pub async fn enroll_totp(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Form(form): Form<TotpForm>,
+) -> Result<Response, PageError> {
+    user.check_csrf(&form.csrf)?;
+    let p = &user.principal;
+    if !p.must_enroll_second_factor {
+        return Ok(Redirect::to("/me").into_response());
+    }
+    let cipher = state.keys.field_cipher();
+    let secret = second_factor::unseal(cipher, &form.sealed, &enrol_scope(&p.username));
+    let step = secret
+        .as_deref()
+        .and_then(|s| second_factor::check(s, &p.username, &form.code, Utc::now()));
+    let (Some(secret), Some(step)) = (secret, step) else {
+        let page = totp_page(
+            &state,
+            &user,
+            Some("动态口令不正确，请按新的密钥重新添加后再试"),
+        )?;
+        return Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+    };
+    let audit = AuditEntry {
+        actor: p.username.clone(),
+        role: roles_text(&p.roles),
+        source_ip: user.source_ip.clone(),
+        event: "account.second_factor_enroll".into(),
+        object: p.username.clone(),
+        result: "ok".into(),
+        before: None,
+        after: None,
+    };
+    let stored = second_factor::seal(cipher, &secret, &p.username);
+    second_factor::enroll(&state.db, p.account_id, stored, step, &audit).await?;
+    Ok(Redirect::to("/me").into_response())
 }
