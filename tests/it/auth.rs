@@ -356,7 +356,28 @@ async fn tokens_identify_machine_clients() {
         assert_eq!(forged.json()["error"]["code"], "unauthenticated");
         assert_eq!(audited(&app, "auth.token", "denied").await, 1);
 
+        let audit = jianfu::bootstrap::system_entry("token.revoke", "mzj.api", None);
+        let revoke = |name: &'static str| {
+            let (db, audit) = (&app.db, &audit);
+            async move {
+                jianfu_store::auth::revoke_token(db, "mzj.api", name, audit)
+                    .await
+                    .unwrap()
+            }
+        };
+        assert!(!revoke("另一个系统").await);
+        assert!(revoke("民政业务系统").await);
+        assert_eq!(
+            call(token.clone()).await.status,
+            StatusCode::UNAUTHORIZED,
+            "{backend:?}: revoked"
+        );
+        assert!(!revoke("民政业务系统").await, "already revoked");
         api_token::Entity::update_many()
+            .col_expr(
+                api_token::Column::RevokedAt,
+                Expr::value(Option::<chrono::DateTime<Utc>>::None),
+            )
             .col_expr(
                 api_token::Column::ExpiresAt,
                 Expr::value(Some(Utc::now() - Duration::days(1))),

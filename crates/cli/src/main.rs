@@ -119,6 +119,14 @@ enum TokenCommand {
         #[arg(long, default_value_t = 90)]
         expires_days: i64,
     },
+    /// 吊销账号的某个接口令牌，立即失效
+    Revoke {
+        #[arg(long)]
+        username: String,
+        /// 令牌名称
+        #[arg(long)]
+        name: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -260,6 +268,25 @@ fn main() -> anyhow::Result<()> {
                         Ok(())
                     }
                     None => anyhow::bail!("账号“{username}”不存在"),
+                }
+            }
+            Command::Token(TokenCommand::Revoke { username, name }) => {
+                let db = jianfu::bootstrap::open(&config.database_url()).await?;
+                let audit = jianfu_domain::audit::AuditEntry {
+                    actor: cli_actor(),
+                    role: "system".into(),
+                    source_ip: "local".into(),
+                    event: "token.revoke".into(),
+                    object: format!("{username}/{name}"),
+                    result: "ok".into(),
+                    before: None,
+                    after: None,
+                };
+                if jianfu_store::auth::revoke_token(&db, &username, &name, &audit).await? {
+                    println!("已吊销 {username} 的令牌“{name}”。");
+                    Ok(())
+                } else {
+                    anyhow::bail!("没有找到 {username} 名为“{name}”的有效令牌")
                 }
             }
             Command::Audit(AuditCommand::Verify) => audit_verify(&config).await,

@@ -406,3 +406,37 @@ pub async fn token(
     }
     principal(db, a, None).await.map(Some)
 }
+
+/// Revokes the named token of `username`; false when there is no such live token.
+pub async fn revoke_token(
+    db: &DatabaseConnection,
+    username: &str,
+    name: &str,
+    audit: &AuditEntry,
+) -> Result<bool, Error> {
+    let Some(a) = account::Entity::find()
+        .filter(account::Column::Username.eq(username))
+        .one(db)
+        .await
+        .map_err(db_error)?
+    else {
+        return Ok(false);
+    };
+    let txn = db.begin().await.map_err(db_error)?;
+    let revoked = api_token::Entity::update_many()
+        .col_expr(api_token::Column::RevokedAt, Expr::value(Some(Utc::now())))
+        .filter(api_token::Column::AccountId.eq(a.id))
+        .filter(api_token::Column::Name.eq(name))
+        .filter(api_token::Column::RevokedAt.is_null())
+        .exec(&txn)
+        .await
+        .map_err(db_error)?
+        .rows_affected;
+    if revoked == 0 {
+        txn.rollback().await.map_err(db_error)?;
+        return Ok(false);
+    }
+    crate::audit::append(&txn, audit).await.map_err(db_error)?;
+    txn.commit().await.map_err(db_error)?;
+    Ok(true)
+}
