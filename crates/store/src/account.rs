@@ -175,15 +175,7 @@ pub async fn create(
     .exec_without_returning(&txn)
     .await
     .map_err(db_error)?;
-    password_history::Entity::insert(password_history::ActiveModel {
-        account_id: Set(id),
-        password_hash: Set(hash),
-        created_at: Set(now),
-        ..Default::default()
-    })
-    .exec_without_returning(&txn)
-    .await
-    .map_err(db_error)?;
+    remember_password(&txn, id, hash, now).await?;
     txn.commit().await.map_err(db_error)?;
     Ok(())
 }
@@ -230,16 +222,27 @@ pub async fn change_password(
         .exec(&txn)
         .await
         .map_err(db_error)?;
+    remember_password(&txn, account_id, hash, now).await?;
+    txn.commit().await.map_err(db_error)?;
+    Ok(())
+}
+
+/// Keeps a password hash for the no-reuse rule.
+async fn remember_password(
+    txn: &sea_orm::DatabaseTransaction,
+    account_id: i64,
+    hash: String,
+    now: chrono::DateTime<Utc>,
+) -> Result<(), AccountError> {
     password_history::Entity::insert(password_history::ActiveModel {
         account_id: Set(account_id),
         password_hash: Set(hash),
         created_at: Set(now),
         ..Default::default()
     })
-    .exec_without_returning(&txn)
+    .exec_without_returning(txn)
     .await
     .map_err(db_error)?;
-    txn.commit().await.map_err(db_error)?;
     Ok(())
 }
 

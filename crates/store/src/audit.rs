@@ -18,8 +18,8 @@ use jianfu_domain::audit::{
 use jianfu_domain::{Error, Page, PageRequest};
 use jianfu_seal::{PublicKey, Signer};
 
-use crate::db_error;
 use crate::entity::{audit_checkpoint as checkpoint, audit_head as head, audit_log as log};
+use crate::{db_error, from_hex, to_hex};
 
 /// Records read per query while verifying.
 const VERIFY_BATCH: u64 = 5000;
@@ -27,10 +27,6 @@ const VERIFY_BATCH: u64 = 5000;
 /// The chain's digest: SM3, lowercase hex.
 pub fn digest(bytes: &[u8]) -> String {
     to_hex(&jianfu_seal::sm3(bytes))
-}
-
-fn to_hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn now() -> String {
@@ -283,15 +279,4 @@ fn check_checkpoint(
         return fail("签名验证失败");
     }
     Ok(())
-}
-
-fn from_hex(s: &str) -> Option<Vec<u8>> {
-    (s.len().is_multiple_of(2))
-        .then(|| {
-            (0..s.len())
-                .step_by(2)
-                .map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok())
-                .collect()
-        })
-        .flatten()
 }

@@ -124,11 +124,7 @@ pub async fn login(
         password,
         code,
     } = *credentials;
-    let found = account::Entity::find()
-        .filter(account::Column::Username.eq(username))
-        .one(db)
-        .await
-        .map_err(db_error)?;
+    let found = find_account(db, username).await?;
     let audit_only =
         |entry: AuditEntry| async move { crate::audit::append(db, &entry).await.map_err(db_error) };
     let Some(a) = found else {
@@ -323,6 +319,17 @@ pub async fn logout(
     txn.commit().await.map_err(db_error)
 }
 
+async fn find_account(
+    db: &DatabaseConnection,
+    username: &str,
+) -> Result<Option<account::Model>, Error> {
+    account::Entity::find()
+        .filter(account::Column::Username.eq(username))
+        .one(db)
+        .await
+        .map_err(db_error)
+}
+
 /// Creates an API token for `username`; the token is returned once and never stored.
 pub async fn create_token(
     db: &DatabaseConnection,
@@ -331,12 +338,7 @@ pub async fn create_token(
     expires: Option<DateTime<Utc>>,
     audit: &AuditEntry,
 ) -> Result<Option<String>, Error> {
-    let Some(a) = account::Entity::find()
-        .filter(account::Column::Username.eq(username))
-        .one(db)
-        .await
-        .map_err(db_error)?
-    else {
+    let Some(a) = find_account(db, username).await? else {
         return Ok(None);
     };
     let token = format!("jf_{}", random_secret());
@@ -414,12 +416,7 @@ pub async fn revoke_token(
     name: &str,
     audit: &AuditEntry,
 ) -> Result<bool, Error> {
-    let Some(a) = account::Entity::find()
-        .filter(account::Column::Username.eq(username))
-        .one(db)
-        .await
-        .map_err(db_error)?
-    else {
+    let Some(a) = find_account(db, username).await? else {
         return Ok(false);
     };
     let txn = db.begin().await.map_err(db_error)?;

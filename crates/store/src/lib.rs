@@ -25,3 +25,18 @@ pub(crate) fn db_error(e: sea_orm::DbErr) -> jianfu_domain::Error {
         _ => jianfu_domain::Error::Internal,
     }
 }
+
+/// Lowercase hex, for hashes, signatures and sealed fields stored as text.
+pub(crate) fn to_hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+pub(crate) fn from_hex(s: &str) -> Option<Vec<u8>> {
+    if !s.len().is_multiple_of(2) {
+        return None;
+    }
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok())
+        .collect()
+}

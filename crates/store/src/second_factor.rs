@@ -11,8 +11,8 @@ use totp_rs::{Builder, Totp};
 use jianfu_domain::Error;
 use jianfu_domain::audit::AuditEntry;
 
-use crate::db_error;
 use crate::entity::account;
+use crate::{db_error, from_hex, to_hex};
 
 const ISSUER: &str = "jianfu";
 
@@ -63,20 +63,6 @@ pub fn seal(cipher: &FieldCipher, secret: &[u8], username: &str) -> String {
 pub fn unseal(cipher: &FieldCipher, sealed: &str, username: &str) -> Option<Vec<u8>> {
     let bytes = from_hex(sealed)?;
     cipher.decrypt(&bytes, &associated_data(username)).ok()
-}
-
-fn to_hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-fn from_hex(s: &str) -> Option<Vec<u8>> {
-    if !s.len().is_multiple_of(2) {
-        return None;
-    }
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok())
-        .collect()
 }
 
 /// Stores a verified secret for an account, with its audit record.
