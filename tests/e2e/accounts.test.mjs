@@ -130,7 +130,7 @@ test('a village worker on a phone, and the audit administrator reading the log',
   await page.fill('input[name=event]', 'auth.login');
   await page.click('button:has-text("查询")');
   await page.waitForSelector('td:text-is("sq.zhao")');
-  assert.ok(await page.isVisible('td:text-is("failed")'), 'the failed login of the first journey is recorded');
+  assert.ok(await page.isVisible('td:text-is("失败")'), 'the failed login of the first journey is recorded');
   await page.screenshot({ path: join(shots, 'audit.png') });
   await page.close();
 });

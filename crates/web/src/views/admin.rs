@@ -115,6 +115,16 @@ impl AuditPage {
         format!("{}&page={page}", self.base)
     }
 
+    /// Results in words.
+    pub fn result_label(&self, result: &str) -> &'static str {
+        match result {
+            "ok" => "成功",
+            "failed" => "失败",
+            "denied" => "拒绝",
+            _ => "其他",
+        }
+    }
+
     /// Records keep UTC; people read Beijing time.
     pub fn beijing(&self, at: &str) -> String {
         chrono::DateTime::parse_from_rfc3339(at).map_or_else(
