@@ -554,3 +554,60 @@ async fn login_attempts_are_limited_per_address_and_bodies_by_size() {
     assert_eq!(r.headers["retry-after"], "60");
     app.finish().await;
 }
+
+#[tokio::test]
+async fn the_audit_administrator_exports_the_log_to_excel() {
+    use calamine::Reader;
+    let app = TestApp::new(jianfu_store::Backend::Sqlite).await;
+    app.account("aud.li", "12", &[Role::AuditAdmin], None).await;
+    let s = app.login("aud.li", PASSWORD).await.unwrap();
+    let page = app.get_as("/admin/audit?event=auth", &s).await;
+    let link = page
+        .body
+        .split("href=\"/admin/audit/export?")
+        .nth(1)
+        .map(|l| l.split('"').next().unwrap().to_owned());
+    assert!(
+        link.as_deref().is_some_and(|l| l.contains("event=auth")),
+        "the export keeps the filter: {link:?}"
+    );
+    let uri = "/admin/audit/export?event=auth.login";
+    let res = app
+        .router
+        .clone()
+        .oneshot(
+            Request::get(uri)
+                .header("cookie", format!("jianfu_session={}", s.secret))
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    use http_body_util::BodyExt;
+    use tower::ServiceExt;
+    assert_eq!(res.status(), 200);
+    assert!(
+        res.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .contains("spreadsheetml")
+    );
+    assert!(
+        res.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .contains("filename*=UTF-8''")
+    );
+    let bytes = res.into_body().collect().await.unwrap().to_bytes();
+    let mut book = calamine::Xlsx::new(std::io::Cursor::new(bytes.to_vec())).unwrap();
+    let sheet = book.worksheet_range("审计日志").unwrap();
+    assert_eq!(sheet.get((0, 0)).unwrap().to_string(), "序号");
+    assert!(sheet.height() >= 2, "the login of aud.li is in it");
+    assert_eq!(sheet.get((1, 5)).unwrap().to_string(), "auth.login");
+    assert_eq!(
+        audited(&app, "audit.export", "ok").await,
+        1,
+        "exports are audited"
+    );
+    app.finish().await;
+}

@@ -4,5 +4,6 @@
 
 pub mod regions;
 pub mod table;
+pub mod xlsx;
 
 pub use table::{ReadError, Table, read_table};

@@ -117,12 +117,7 @@ pub struct AuditFilter {
     pub result: Option<String>,
 }
 
-/// Records matching `filter`, newest first.
-pub async fn search(
-    db: &DatabaseConnection,
-    filter: &AuditFilter,
-    page: PageRequest,
-) -> Result<Page<AuditRecord>, Error> {
+fn filtered(filter: &AuditFilter) -> sea_orm::Select<log::Entity> {
     let mut query = log::Entity::find();
     let given = |v: &Option<String>| {
         v.as_deref()
@@ -139,9 +134,18 @@ pub async fn search(
     if let Some(result) = given(&filter.result) {
         query = query.filter(log::Column::Result.eq(result));
     }
+    query.order_by_desc(log::Column::Seq)
+}
+
+/// Records matching `filter`, newest first, one page.
+pub async fn search(
+    db: &DatabaseConnection,
+    filter: &AuditFilter,
+    page: PageRequest,
+) -> Result<Page<AuditRecord>, Error> {
+    let query = filtered(filter);
     let total = query.clone().count(db).await.map_err(db_error)?;
     let items = query
-        .order_by_desc(log::Column::Seq)
         .offset(page.offset())
         .limit(page.per_page)
         .all(db)
@@ -153,6 +157,20 @@ pub async fn search(
         page: page.page,
         per_page: page.per_page,
     })
+}
+
+/// Records matching `filter`, newest first, at most `limit` of them (for export).
+pub async fn export(
+    db: &DatabaseConnection,
+    filter: &AuditFilter,
+    limit: u64,
+) -> Result<Vec<AuditRecord>, Error> {
+    let rows = filtered(filter)
+        .limit(limit)
+        .all(db)
+        .await
+        .map_err(db_error)?;
+    Ok(rows.into_iter().map(to_record).collect())
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -108,6 +108,7 @@ pub struct AuditPage {
     page: u64,
     pages: u64,
     base: String,
+    export_link: String,
 }
 
 impl AuditPage {
@@ -115,27 +116,47 @@ impl AuditPage {
         format!("{}&page={page}", self.base)
     }
 
-    /// Results in words.
     pub fn result_label(&self, result: &str) -> &'static str {
-        match result {
-            "ok" => "成功",
-            "failed" => "失败",
-            "denied" => "拒绝",
-            _ => "其他",
-        }
+        result_label(result)
     }
 
-    /// Records keep UTC; people read Beijing time.
     pub fn beijing(&self, at: &str) -> String {
-        chrono::DateTime::parse_from_rfc3339(at).map_or_else(
-            |_| at.to_owned(),
-            |t| {
-                t.with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).expect("valid offset"))
-                    .format("%Y-%m-%d %H:%M:%S")
-                    .to_string()
-            },
-        )
+        beijing_time(at)
     }
+}
+
+impl AuditQuery {
+    fn to_filter(&self) -> AuditFilter {
+        AuditFilter {
+            actor: self.actor.clone(),
+            event: self.event.clone(),
+            result: self.result.clone(),
+        }
+    }
+}
+
+/// Searching and exporting the audit log are security events themselves.
+async fn record_reading(
+    state: &AppState,
+    user: &CurrentUser,
+    event: &str,
+    detail: String,
+) -> Result<(), jianfu_domain::Error> {
+    let p = &user.principal;
+    let entry = AuditEntry {
+        actor: p.username.clone(),
+        role: roles_text(&p.roles),
+        source_ip: user.source_ip.clone(),
+        event: event.into(),
+        object: "audit_log".into(),
+        result: "ok".into(),
+        before: None,
+        after: Some(detail),
+    };
+    jianfu_store::audit::append(&state.db, &entry)
+        .await
+        .map(|_| ())
+        .map_err(|_| jianfu_domain::Error::Internal)
 }
 
 pub async fn audit(
@@ -145,39 +166,24 @@ pub async fn audit(
 ) -> Result<AuditPage, PageError> {
     user.require(&state, Perm::ReadAudit, "/admin/audit")
         .await?;
-    let filter = AuditFilter {
-        actor: q.actor.clone(),
-        event: q.event.clone(),
-        result: q.result.clone(),
-    };
-    // Searching the audit log is itself a security event.
+    let filter = q.to_filter();
+    record_reading(&state, &user, "audit.search", format!("{filter:?}")).await?;
     let p = &user.principal;
-    let search = AuditEntry {
-        actor: p.username.clone(),
-        role: roles_text(&p.roles),
-        source_ip: user.source_ip.clone(),
-        event: "audit.search".into(),
-        object: "audit_log".into(),
-        result: "ok".into(),
-        before: None,
-        after: Some(format!("{filter:?}")),
-    };
-    jianfu_store::audit::append(&state.db, &search)
-        .await
-        .map_err(|_| jianfu_domain::Error::Internal)?;
     let found =
         jianfu_store::audit::search(&state.db, &filter, PageRequest::new(q.page, Some(50))).await?;
     let text = |v: Option<String>| v.unwrap_or_default();
     let (actor, event, result) = (text(q.actor), text(q.event), text(q.result));
+    let query = format!(
+        "actor={}&event={}&result={}",
+        encode(&actor),
+        encode(&event),
+        encode(&result)
+    );
     Ok(AuditPage {
         nav: Nav::new(Some(p)),
         crumbs: crumbs("审计日志"),
-        base: format!(
-            "/admin/audit?actor={}&event={}&result={}",
-            encode(&actor),
-            encode(&event),
-            encode(&result)
-        ),
+        base: format!("/admin/audit?{query}"),
+        export_link: format!("/admin/audit/export?{query}"),
         actor,
         event,
         result,
@@ -186,4 +192,97 @@ pub async fn audit(
         pages: found.pages(),
         records: found.items,
     })
+}
+
+/// Results in words.
+fn result_label(result: &str) -> &'static str {
+    match result {
+        "ok" => "成功",
+        "failed" => "失败",
+        "denied" => "拒绝",
+        _ => "其他",
+    }
+}
+
+/// Records keep UTC; people read Beijing time.
+fn beijing_time(at: &str) -> String {
+    chrono::DateTime::parse_from_rfc3339(at).map_or_else(
+        |_| at.to_owned(),
+        |t| {
+            t.with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).expect("valid offset"))
+                .format("%Y-%m-%d %H:%M:%S")
+                .to_string()
+        },
+    )
+}
+
+/// Rows one export may hold; narrow the filter for more.
+const EXPORT_LIMIT: u64 = 100_000;
+
+pub async fn audit_export(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Query(q): Query<AuditQuery>,
+) -> Result<axum::response::Response, PageError> {
+    use axum::http::header;
+    use axum::response::IntoResponse;
+    user.require(&state, Perm::ReadAudit, "/admin/audit/export")
+        .await?;
+    let filter = q.to_filter();
+    let records = jianfu_store::audit::export(&state.db, &filter, EXPORT_LIMIT).await?;
+    record_reading(
+        &state,
+        &user,
+        "audit.export",
+        format!("{filter:?} rows={}", records.len()),
+    )
+    .await?;
+    let rows = records.into_iter().map(|r| {
+        vec![
+            r.seq.to_string(),
+            beijing_time(&r.at),
+            r.entry.actor,
+            r.entry.role,
+            r.entry.source_ip,
+            r.entry.event,
+            r.entry.object,
+            result_label(&r.entry.result).to_owned(),
+            r.entry.before.unwrap_or_default(),
+            r.entry.after.unwrap_or_default(),
+            r.hash,
+        ]
+    });
+    let headers = [
+        "序号",
+        "时间（北京时间）",
+        "操作人",
+        "角色",
+        "来源",
+        "事件",
+        "对象",
+        "结果",
+        "变更前",
+        "变更后",
+        "哈希",
+    ];
+    let bytes = jianfu_docs::xlsx::workbook("审计日志", &headers, rows)
+        .map_err(|_| jianfu_domain::Error::Internal)?;
+    let name = format!("审计日志-{}.xlsx", chrono::Utc::now().format("%Y%m%d"));
+    Ok((
+        [
+            (
+                header::CONTENT_TYPE,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_owned(),
+            ),
+            (
+                header::CONTENT_DISPOSITION,
+                format!(
+                    "attachment; filename=\"audit.xlsx\"; filename*=UTF-8''{}",
+                    super::encode(&name)
+                ),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
 }

@@ -63,6 +63,11 @@ pub fn pages() -> Vec<(&'static str, Access, MethodRouter<AppState>)> {
             Access::Perm(P::ReadAudit),
             get(admin::audit),
         ),
+        (
+            "/admin/audit/export",
+            Access::Perm(P::ReadAudit),
+            get(admin::audit_export),
+        ),
     ]
 }
 
