@@ -611,3 +611,67 @@ async fn the_audit_administrator_exports_the_log_to_excel() {
     );
     app.finish().await;
 }
+
+#[tokio::test]
+async fn the_system_administrator_opens_accounts_in_the_browser() {
+    let app = TestApp::new(jianfu_store::Backend::Sqlite).await;
+    app.account("sys.wang", "12", &[Role::SystemAdmin], None)
+        .await;
+    app.account("sq.he", "120101001001", &[Role::VillageWorker], None)
+        .await;
+    let admin = app.login("sys.wang", PASSWORD).await.unwrap();
+    let form = |s: &crate::support::Session, user: &str, role: &str, region: &str| {
+        format!(
+            "csrf={}&username={user}&display_name=&role={role}&region={region}&department=",
+            s.csrf
+        )
+    };
+    let r = app
+        .post_form(
+            "/admin/accounts",
+            &form(&admin, "cun.a", "village_worker", "120101"),
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.body.contains("不能设在县级单位"),
+        "the reason is shown beside the form"
+    );
+    assert!(
+        r.body.contains(r#"value="cun.a""#),
+        "what was typed is kept"
+    );
+    let r = app
+        .post_form(
+            "/admin/accounts",
+            &form(&admin, "cun.a", "village_worker", "120119100201"),
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let start = r.body.find(r#"一次性密码 <b class="code">"#).unwrap()
+        + r#"一次性密码 <b class="code">"#.len();
+    let password: String = r.body[start..].split('<').next().unwrap().to_owned();
+    let password = password
+        .replace("&#43;", "+")
+        .replace("&#35;", "#")
+        .replace("&amp;", "&");
+    let new = app
+        .login("cun.a", &password)
+        .await
+        .expect("the one-time password works");
+    assert_eq!(new.landed, "/account/password");
+    assert_eq!(audited(&app, "account.create", "ok").await, 3);
+
+    let village = app.login("sq.he", PASSWORD).await.unwrap();
+    let r = app
+        .post_form(
+            "/admin/accounts",
+            &form(&village, "x.y", "inspector", "12"),
+            Some(&village),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    app.finish().await;
+}

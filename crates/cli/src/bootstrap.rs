@@ -127,7 +127,7 @@ pub async fn first_administrators(
     }
     let mut created = Vec::new();
     for (username, name, role) in FIRST_ADMINISTRATORS {
-        let password = one_time_password()?;
+        let password = jianfu_store::auth::one_time_password();
         let new = NewAccount {
             username: username.into(),
             display_name: name.into(),
@@ -146,26 +146,6 @@ pub async fn first_administrators(
         created.push((username.to_owned(), password));
     }
     Ok(created)
-}
-
-/// 16 characters from every class the password policy counts, from the system's random source.
-pub fn one_time_password() -> anyhow::Result<String> {
-    const CLASSES: [&[u8]; 4] = [
-        b"ABCDEFGHJKLMNPQRSTUVWXYZ",
-        b"abcdefghijkmnpqrstuvwxyz",
-        b"23456789",
-        b"-_.!@#%+=",
-    ];
-    let mut random = [0u8; 16];
-    getrandom::fill(&mut random).map_err(|e| anyhow::anyhow!("无法读取系统随机数：{e}"))?;
-    Ok(random
-        .iter()
-        .enumerate()
-        .map(|(i, r)| {
-            let class = CLASSES[i % CLASSES.len()];
-            class[usize::from(*r) % class.len()] as char
-        })
-        .collect())
 }
 
 /// Demo accounts, one or more per role, in real Tianjin units: the city, 和平区 with one of its

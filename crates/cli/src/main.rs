@@ -220,7 +220,7 @@ fn main() -> anyhow::Result<()> {
                     std::io::stdin().read_line(&mut line)?;
                     line.trim_end_matches(['\r', '\n']).to_owned()
                 } else {
-                    jianfu::bootstrap::one_time_password()?
+                    jianfu_store::auth::one_time_password()
                 };
                 let db = jianfu::bootstrap::open(&config.database_url()).await?;
                 let created =

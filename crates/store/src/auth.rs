@@ -47,6 +47,27 @@ pub fn random_secret() -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// A one-time password: 16 characters from every class the password policy counts, from the
+/// system's random source (modulo bias is immaterial at these alphabet sizes).
+pub fn one_time_password() -> String {
+    const CLASSES: [&[u8]; 4] = [
+        b"ABCDEFGHJKLMNPQRSTUVWXYZ",
+        b"abcdefghijkmnpqrstuvwxyz",
+        b"23456789",
+        b"-_.!@#%+=",
+    ];
+    let mut random = [0u8; 16];
+    getrandom::fill(&mut random).expect("the system random generator works");
+    random
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            let class = CLASSES[i % CLASSES.len()];
+            class[usize::from(*r) % class.len()] as char
+        })
+        .collect()
+}
+
 fn secret_hash(secret: &str) -> String {
     crate::audit::digest(secret.as_bytes())
 }

@@ -30,6 +30,47 @@ pub struct AccountsPage {
     nav: Nav,
     crumbs: Vec<Crumb>,
     accounts: Vec<AccountSummary>,
+    csrf: String,
+    roles: Vec<(&'static str, &'static str)>,
+    form: NewAccountForm,
+    error: Option<String>,
+    /// The one-time password of the account just opened, shown this once.
+    created: Option<(String, String)>,
+}
+
+#[derive(Deserialize, Default, Clone)]
+pub struct NewAccountForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    display_name: String,
+    #[serde(default)]
+    role: String,
+    #[serde(default)]
+    region: String,
+    #[serde(default)]
+    department: String,
+}
+
+async fn accounts_page(
+    state: &AppState,
+    user: &CurrentUser,
+    form: NewAccountForm,
+    error: Option<String>,
+    created: Option<(String, String)>,
+) -> Result<AccountsPage, PageError> {
+    Ok(AccountsPage {
+        nav: Nav::new(Some(&user.principal)),
+        crumbs: crumbs("账号管理"),
+        accounts: jianfu_store::account::list(&state.db).await?,
+        csrf: user.principal.csrf.clone().unwrap_or_default(),
+        roles: Role::ALL.iter().map(|r| (r.as_str(), r.label())).collect(),
+        form,
+        error,
+        created,
+    })
 }
 
 pub async fn accounts(
@@ -38,11 +79,72 @@ pub async fn accounts(
 ) -> Result<AccountsPage, PageError> {
     user.require(&state, Perm::ManageAccounts, "/admin/accounts")
         .await?;
-    Ok(AccountsPage {
-        nav: Nav::new(Some(&user.principal)),
-        crumbs: crumbs("账号管理"),
-        accounts: jianfu_store::account::list(&state.db).await?,
-    })
+    accounts_page(&state, &user, NewAccountForm::default(), None, None).await
+}
+
+/// Opens an account from the form; every rule is checked by the store, and a refusal comes
+/// back beside the form with what was typed kept.
+pub async fn create_account(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    axum::Form(form): axum::Form<NewAccountForm>,
+) -> Result<axum::response::Response, PageError> {
+    use axum::response::IntoResponse;
+    user.require(&state, Perm::ManageAccounts, "/admin/accounts")
+        .await?;
+    user.check_csrf(&form.csrf)?;
+    let refuse = |message: String| async {
+        let page = accounts_page(&state, &user, form.clone(), Some(message), None).await?;
+        Ok::<_, PageError>((axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+    };
+    let Some(role) = Role::parse(&form.role) else {
+        return refuse("请选择角色".into()).await;
+    };
+    let Ok(region) = jianfu_domain::RegionCode::parse(&form.region) else {
+        return refuse(format!("区划代码“{}”格式不正确", form.region.trim())).await;
+    };
+    let username = form.username.trim().to_lowercase();
+    let new = jianfu_store::account::NewAccount {
+        display_name: if form.display_name.trim().is_empty() {
+            username.clone()
+        } else {
+            form.display_name.trim().to_owned()
+        },
+        username: username.clone(),
+        region,
+        department: Some(form.department.trim().to_owned()).filter(|d| !d.is_empty()),
+        roles: vec![role],
+        is_demo: false,
+        must_change_password: true,
+    };
+    let p = &user.principal;
+    let audit = AuditEntry {
+        actor: p.username.clone(),
+        role: roles_text(&p.roles),
+        source_ip: user.source_ip.clone(),
+        event: "account.create".into(),
+        object: username.clone(),
+        result: "ok".into(),
+        before: None,
+        after: Some(format!(
+            "{{\"region\":\"{region}\",\"roles\":[\"{}\"]}}",
+            role.as_str()
+        )),
+    };
+    let password = jianfu_store::auth::one_time_password();
+    match jianfu_store::account::create(&state.db, &new, &password, &audit).await {
+        Ok(()) => Ok(accounts_page(
+            &state,
+            &user,
+            NewAccountForm::default(),
+            None,
+            Some((username, password)),
+        )
+        .await?
+        .into_response()),
+        Err(jianfu_store::account::AccountError::Store(e)) => Err(e.into()),
+        Err(e) => refuse(e.to_string()).await,
+    }
 }
 
 pub struct RoleRow {

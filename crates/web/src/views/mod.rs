@@ -51,7 +51,7 @@ pub fn pages() -> Vec<(&'static str, Access, MethodRouter<AppState>)> {
         (
             "/admin/accounts",
             Access::Perm(P::ManageAccounts),
-            get(admin::accounts),
+            get(admin::accounts).post(admin::create_account),
         ),
         (
             "/admin/roles",
