@@ -9,7 +9,7 @@ use chrono::Utc;
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    QueryFilter, QueryOrder, QuerySelect,
 };
 
 use jianfu_domain::audit::{
@@ -143,20 +143,7 @@ pub async fn search(
     filter: &AuditFilter,
     page: PageRequest,
 ) -> Result<Page<AuditRecord>, Error> {
-    let query = filtered(filter);
-    let total = query.clone().count(db).await.map_err(db_error)?;
-    let items = query
-        .offset(page.offset())
-        .limit(page.per_page)
-        .all(db)
-        .await
-        .map_err(db_error)?;
-    Ok(Page {
-        items: items.into_iter().map(to_record).collect(),
-        total,
-        page: page.page,
-        per_page: page.per_page,
-    })
+    crate::paged(db, filtered(filter), page, to_record).await
 }
 
 /// Records matching `filter`, newest first, at most `limit` of them (for export).

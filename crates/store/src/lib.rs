@@ -40,3 +40,30 @@ pub(crate) fn from_hex(s: &str) -> Option<Vec<u8>> {
         .map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok())
         .collect()
 }
+
+/// One page of an ordered query, mapped to domain types.
+pub(crate) async fn paged<E, T>(
+    db: &DatabaseConnection,
+    query: sea_orm::Select<E>,
+    page: jianfu_domain::PageRequest,
+    map: impl Fn(E::Model) -> T,
+) -> Result<jianfu_domain::Page<T>, jianfu_domain::Error>
+where
+    E: sea_orm::EntityTrait,
+    E::Model: Sync,
+{
+    use sea_orm::{PaginatorTrait, QuerySelect};
+    let total = query.clone().count(db).await.map_err(db_error)?;
+    let items = query
+        .offset(page.offset())
+        .limit(page.per_page)
+        .all(db)
+        .await
+        .map_err(db_error)?;
+    Ok(jianfu_domain::Page {
+        items: items.into_iter().map(map).collect(),
+        total,
+        page: page.page,
+        per_page: page.per_page,
+    })
+}

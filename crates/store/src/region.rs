@@ -9,7 +9,7 @@ use chrono::NaiveDate;
 use sea_orm::sea_query::{CaseStatement, Expr, ExprTrait, LikeExpr, Query};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, FromQueryResult, Order,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Statement, TransactionTrait,
+    QueryFilter, QueryOrder, QuerySelect, QueryTrait, Statement, TransactionTrait,
 };
 
 use jianfu_domain::audit::AuditEntry;
@@ -179,20 +179,13 @@ async fn paged(
     query: sea_orm::Select<Entity>,
     page: PageRequest,
 ) -> Result<Page<Region>, Error> {
-    let total = query.clone().count(db).await.map_err(db_error)?;
-    let items = query
-        .order_by(Column::Code, Order::Asc)
-        .offset(page.offset())
-        .limit(page.per_page)
-        .all(db)
-        .await
-        .map_err(db_error)?;
-    Ok(Page {
-        items: items.into_iter().map(to_domain).collect(),
-        total,
-        page: page.page,
-        per_page: page.per_page,
-    })
+    crate::paged(
+        db,
+        query.order_by(Column::Code, Order::Asc),
+        page,
+        to_domain,
+    )
+    .await
 }
 
 /// The codes strictly below `code`: (code, code's short form padded with nines].
