@@ -208,7 +208,7 @@ pub async fn refuse_cross_site(
         before: None,
         after: origin_host
             .as_deref()
-            .map(|o| format!("{{\"origin\":\"{}\"}}", o.replace('"', ""))),
+            .map(|o| serde_json::json!({ "origin": o }).to_string()),
     };
     if let Err(e) = jianfu_store::audit::append(&state.db, &entry).await {
         tracing::error!(error = %e, "audit of a cross-site request failed");

@@ -237,6 +237,17 @@ impl AuditQuery {
     }
 }
 
+/// The filter of a search or export as the JSON an audit record's `after` holds.
+fn filter_json(filter: &AuditFilter, rows: Option<usize>) -> String {
+    serde_json::json!({
+        "actor": filter.actor,
+        "event": filter.event,
+        "result": filter.result,
+        "rows": rows,
+    })
+    .to_string()
+}
+
 /// Searching and exporting the audit log are security events themselves.
 async fn record_reading(
     state: &AppState,
@@ -269,7 +280,7 @@ pub async fn audit(
     user.require(&state, Perm::ReadAudit, "/admin/audit")
         .await?;
     let filter = q.to_filter();
-    record_reading(&state, &user, "audit.search", format!("{filter:?}")).await?;
+    record_reading(&state, &user, "audit.search", filter_json(&filter, None)).await?;
     let p = &user.principal;
     let found =
         jianfu_store::audit::search(&state.db, &filter, PageRequest::new(q.page, Some(50))).await?;
@@ -336,7 +347,7 @@ pub async fn audit_export(
         &state,
         &user,
         "audit.export",
-        format!("{filter:?} rows={}", records.len()),
+        filter_json(&filter, Some(records.len())),
     )
     .await?;
     let rows = records.into_iter().map(|r| {
