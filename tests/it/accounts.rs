@@ -4,8 +4,6 @@
 use jianfu_domain::RegionCode;
 use jianfu_domain::account::Role;
 use jianfu_store::account::{self, AccountError, NewAccount};
-use jianfu_store::entity::audit_log;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 use crate::support::{TestApp, backends};
 
@@ -125,13 +123,12 @@ async fn accounts_follow_the_rules_on_every_backend() {
         assert_eq!(list[0].roles, [Role::DepartmentOfficer]);
         assert_eq!(list[0].department.as_deref(), Some("120000000000-018"));
 
-        let records = audit_log::Entity::find()
-            .filter(audit_log::Column::Event.eq("account.create"))
-            .all(db)
-            .await
-            .unwrap();
+        let records = app.audit_log().await;
         assert_eq!(
-            records.len(),
+            records
+                .iter()
+                .filter(|r| r.event == "account.create")
+                .count(),
             2,
             "{backend:?}: only the accounts made are audited"
         );

@@ -58,13 +58,7 @@ async fn overwrite(app: &TestApp, seq: i64, from: &audit_log::Model) {
 #[tokio::test]
 async fn seeding_and_imports_are_audited_in_the_same_transaction() {
     let app = TestApp::new(jianfu_store::Backend::Sqlite).await;
-    let events: Vec<String> = audit_log::Entity::find()
-        .all(&app.db)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|m| m.event)
-        .collect();
+    let events: Vec<String> = app.audit_log().await.into_iter().map(|m| m.event).collect();
     assert_eq!(events, ["region.seed", "department.seed"]);
     let first = row(&app, 1).await;
     assert_eq!(first.actor, "system");
@@ -170,6 +164,98 @@ async fn tampering_is_found_at_the_right_sequence_on_every_backend() {
         let e = verify(&app, &keys).await.unwrap_err();
         assert_eq!(e.seq(), Some(22), "{backend:?}: {e}");
         assert!(e.to_string().contains("签名"));
+        app.finish().await;
+    }
+}
+
+/// A pending record as a business transaction leaves it, made at `at`.
+async fn pending(app: &TestApp, at: &str, object: &str) {
+    use jianfu_store::entity::audit_pending;
+    use sea_orm::ActiveValue::Set;
+    audit_pending::Entity::insert(audit_pending::ActiveModel {
+        at: Set(at.into()),
+        actor: Set("system".into()),
+        role: Set("system".into()),
+        source_ip: Set("local".into()),
+        event: Set("test.event".into()),
+        object: Set(object.into()),
+        result: Set("ok".into()),
+        ..Default::default()
+    })
+    .exec_without_returning(&app.db)
+    .await
+    .unwrap();
+}
+
+#[tokio::test]
+async fn pending_records_are_chained_and_only_old_records_are_purged_on_every_backend() {
+    let keys = KeyRing::load_or_create(&temp_dir().join("keys.json")).unwrap();
+    for backend in backends() {
+        let app = TestApp::new(backend).await;
+        // Start from an empty chain, so the test can make records older than the retention.
+        audit::chain(&app.db).await.unwrap();
+        audit_log::Entity::delete_many()
+            .exec(&app.db)
+            .await
+            .unwrap();
+        jianfu_store::entity::audit_head::Entity::update_many()
+            .col_expr(
+                jianfu_store::entity::audit_head::Column::Seq,
+                Expr::value(0),
+            )
+            .col_expr(
+                jianfu_store::entity::audit_head::Column::Hash,
+                Expr::value(jianfu_domain::audit::GENESIS_HASH),
+            )
+            .exec(&app.db)
+            .await
+            .unwrap();
+        for i in 0..5 {
+            pending(&app, &format!("2025-01-0{}T08:00:00.000000Z", i + 1), "旧").await;
+        }
+        // Pending records are not in the chain until chained, and verify says so.
+        let report = audit::verify(&app.db, |id| keys.public_key(id).cloned())
+            .await
+            .unwrap();
+        assert_eq!((report.records, report.pending), (0, 5), "{backend:?}");
+        assert_eq!(
+            audit::checkpoint(&app.db, keys.signer()).await.unwrap(),
+            Some(5)
+        );
+        for i in 0..3 {
+            let entry = jianfu::bootstrap::system_entry("test.event", &format!("新{i}"), None);
+            audit::append(&app.db, &entry).await.unwrap();
+        }
+        assert_eq!(audit::chain(&app.db).await.unwrap(), 3);
+
+        // Younger than 180 days: refused, nothing removed.
+        let recent = chrono::Utc::now() - chrono::Duration::days(100);
+        let entry = jianfu::bootstrap::system_entry("audit.purge", "test", None);
+        let e = audit::purge(&app.db, recent, entry.clone())
+            .await
+            .unwrap_err();
+        assert_eq!(e.code(), "retention_not_reached", "{backend:?}");
+        assert_eq!(verify(&app, &keys).await.unwrap(), 8);
+
+        // Old enough: removed up to the signed checkpoint, the rest still verifies from it.
+        let cutoff = chrono::Utc::now() - chrono::Duration::days(200);
+        let report = audit::purge(&app.db, cutoff, entry).await.unwrap();
+        assert_eq!((report.removed, report.through_seq), (5, 5), "{backend:?}");
+        let log = app.audit_log().await;
+        assert_eq!(log.last().unwrap().event, "audit.purge");
+        let report = audit::verify(&app.db, |id| keys.public_key(id).cloned())
+            .await
+            .unwrap();
+        assert_eq!(report.first_seq, 6, "{backend:?}");
+        assert_eq!(
+            report.records, 4,
+            "{backend:?}: three records and the purge itself"
+        );
+
+        // Removing more than was purged is found at the first record kept.
+        delete(&app, 6).await;
+        let e = verify(&app, &keys).await.unwrap_err();
+        assert_eq!(e.seq(), Some(6), "{backend:?}: {e}");
         app.finish().await;
     }
 }

@@ -5,19 +5,18 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use chrono::{Duration, Utc};
 use jianfu_domain::account::Role;
-use jianfu_store::entity::{api_token, audit_log, session};
+use jianfu_store::entity::{api_token, session};
+use sea_orm::EntityTrait;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 
 use crate::support::{PASSWORD, TestApp, backends};
 
-async fn audited(app: &TestApp, event: &str, result: &str) -> u64 {
-    audit_log::Entity::find()
-        .filter(audit_log::Column::Event.eq(event))
-        .filter(audit_log::Column::Result.eq(result))
-        .count(&app.db)
+async fn audited(app: &TestApp, event: &str, result: &str) -> usize {
+    app.audit_log()
         .await
-        .unwrap()
+        .into_iter()
+        .filter(|r| r.event == event && r.result == result)
+        .count()
 }
 
 #[tokio::test]

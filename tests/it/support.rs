@@ -333,6 +333,19 @@ impl TestApp {
             .unwrap();
     }
 
+    /// Every audit record in sequence order, after chaining the pending ones (as the server's
+    /// chainer would a moment after each commit).
+    pub async fn audit_log(&self) -> Vec<jianfu_store::entity::audit_log::Model> {
+        use jianfu_store::entity::audit_log;
+        use sea_orm::{EntityTrait, QueryOrder};
+        jianfu_store::audit::chain(&self.db).await.unwrap();
+        audit_log::Entity::find()
+            .order_by_asc(audit_log::Column::Seq)
+            .all(&self.db)
+            .await
+            .unwrap()
+    }
+
     pub async fn finish(self) {
         self.db.close().await.unwrap();
         self.test_db.finish().await;

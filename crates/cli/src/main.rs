@@ -145,6 +145,12 @@ enum AuditCommand {
     Verify,
     /// 对当前链头签名，生成检查点（服务运行时每 10 分钟自动进行）
     Checkpoint,
+    /// 清理早于指定日期的审计记录（须已保存满 180 天；清理到其中最后一个签名检查点为止，清理本身记入审计）
+    Purge {
+        /// 清理此日期（北京时间 0 时）之前产生的记录，例如 2026-01-01
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        before: NaiveDate,
+    },
 }
 
 #[derive(Subcommand)]
@@ -225,6 +231,7 @@ fn main() -> anyhow::Result<()> {
                 let db = jianfu::bootstrap::open(&config.database_url()).await?;
                 let created =
                     jianfu::bootstrap::demo_accounts(&db, &password, &cli_actor()).await?;
+                jianfu_store::audit::chain(&db).await?;
                 if created.is_empty() {
                     println!("演示账号已存在，未作改动。");
                 } else {
@@ -256,9 +263,11 @@ fn main() -> anyhow::Result<()> {
                         expires.format("%Y-%m-%d")
                     )),
                 };
-                match jianfu_store::auth::create_token(&db, &username, &name, Some(expires), &audit)
-                    .await?
-                {
+                let token =
+                    jianfu_store::auth::create_token(&db, &username, &name, Some(expires), &audit)
+                        .await?;
+                jianfu_store::audit::chain(&db).await?;
+                match token {
                     Some(token) => {
                         println!("{token}");
                         eprintln!(
@@ -282,7 +291,10 @@ fn main() -> anyhow::Result<()> {
                     before: None,
                     after: None,
                 };
-                if jianfu_store::auth::revoke_token(&db, &username, &name, &audit).await? {
+                let revoked =
+                    jianfu_store::auth::revoke_token(&db, &username, &name, &audit).await?;
+                jianfu_store::audit::chain(&db).await?;
+                if revoked {
                     println!("已吊销 {username} 的令牌“{name}”。");
                     Ok(())
                 } else {
@@ -290,6 +302,40 @@ fn main() -> anyhow::Result<()> {
                 }
             }
             Command::Audit(AuditCommand::Verify) => audit_verify(&config).await,
+            Command::Audit(AuditCommand::Purge { before }) => {
+                let db = jianfu::bootstrap::open(&config.database_url()).await?;
+                let keys = load_keys(&config)?;
+                // A checkpoint first, so the records up to now can serve as the new start.
+                jianfu_store::audit::checkpoint(&db, keys.signer()).await?;
+                let at = before
+                    .and_hms_opt(0, 0, 0)
+                    .and_then(|t| t.and_local_timezone(beijing()).single())
+                    .context("日期无效")?
+                    .with_timezone(&chrono::Utc);
+                let entry = jianfu_domain::audit::AuditEntry {
+                    actor: cli_actor(),
+                    role: "system".into(),
+                    source_ip: "local".into(),
+                    event: "audit.purge".into(),
+                    object: format!("before {before}"),
+                    result: "ok".into(),
+                    before: None,
+                    after: None,
+                };
+                let report = jianfu_store::audit::purge(&db, at, entry).await?;
+                jianfu_store::audit::chain(&db).await?;
+                if report.removed == 0 {
+                    println!("{before} 之前没有可清理的记录（清理只到已签名的检查点为止）。");
+                } else {
+                    println!(
+                        "已清理 {} 条审计记录（至第 {} 条）；审计链从第 {} 条起继续可校验。",
+                        report.removed,
+                        report.through_seq,
+                        report.through_seq + 1
+                    );
+                }
+                Ok(())
+            }
             Command::Audit(AuditCommand::Checkpoint) => {
                 let db = jianfu::bootstrap::open(&config.database_url()).await?;
                 let keys = load_keys(&config)?;
@@ -396,6 +442,7 @@ async fn user(config: &Config, command: UserCommand) -> anyhow::Result<()> {
                 )),
             };
             jianfu_store::account::create(&db, &new, password, &audit).await?;
+            jianfu_store::audit::chain(&db).await?;
             println!("已创建账号 {}（首次登录须修改密码）。", new.username);
         }
         UserCommand::List => {
@@ -433,7 +480,14 @@ async fn audit_verify(config: &Config) -> anyhow::Result<()> {
     let db = jianfu::bootstrap::open(&config.database_url()).await?;
     let keys = load_keys(config)?;
     let started = Instant::now();
+    jianfu_store::audit::chain(&db).await?;
     let report = jianfu_store::audit::verify(&db, |id| keys.public_key(id).cloned()).await?;
+    if report.first_seq > 1 {
+        println!(
+            "第 {} 条之前的记录已按保存期限清理，校验从签名检查点处开始。",
+            report.first_seq
+        );
+    }
     println!(
         "审计日志完整：共 {} 条记录，{} 个签名检查点（最后一个在第 {} 条），用时 {:.1} 秒。",
         report.records,
@@ -449,12 +503,30 @@ async fn audit_verify(config: &Config) -> anyhow::Result<()> {
 /// How often a running server signs the audit chain head.
 const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_secs(600);
 
+/// How often a running server chains pending audit records: often enough that a record is
+/// protected by the chain within a fraction of a second, rarely enough to chain them in batches.
+const CHAIN_EVERY: std::time::Duration = std::time::Duration::from_millis(200);
+
+fn beijing() -> chrono::FixedOffset {
+    chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8")
+}
+
 async fn serve(config: Config) -> anyhow::Result<()> {
     let started = Instant::now();
     let url = config.database_url();
     let db = jianfu::bootstrap::open(&url).await?;
     let keys = std::sync::Arc::new(load_keys(&config)?);
     show_first_administrators(&db).await?;
+    let chaining = db.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(CHAIN_EVERY);
+        loop {
+            tick.tick().await;
+            if let Err(e) = jianfu_store::audit::chain(&chaining).await {
+                tracing::warn!("审计记录入链失败：{e}");
+            }
+        }
+    });
     let signing = (db.clone(), keys.clone());
     tokio::spawn(async move {
         let (db, keys) = signing;
@@ -467,7 +539,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         }
     });
     let app = jianfu_web::router(jianfu_web::AppState {
-        db,
+        db: db.clone(),
         keys: keys.clone(),
         production: config.production,
     });
@@ -487,6 +559,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     )
     .with_graceful_shutdown(shutdown_signal())
     .await?;
+    jianfu_store::audit::chain(&db).await?;
     tracing::info!("jianfu 已停止");
     Ok(())
 }

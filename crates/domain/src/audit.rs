@@ -119,6 +119,15 @@ impl Default for ChainVerifier {
 }
 
 impl ChainVerifier {
+    /// A verifier for a chain whose records up to `seq` were purged after retention; `hash` is
+    /// the last purged record's hash (kept, signed, in a checkpoint).
+    pub fn starting_after(seq: u64, hash: &str) -> Self {
+        ChainVerifier {
+            next_seq: seq + 1,
+            prev_hash: hash.to_owned(),
+        }
+    }
+
     /// Checks the next record; `digest` is the chain's hash function (hex output).
     pub fn check(
         &mut self,
@@ -163,6 +172,15 @@ impl ChainVerifier {
     pub fn last_hash(&self) -> &str {
         &self.prev_hash
     }
+}
+
+/// How long records must be kept before they may be purged (等保 requires at least 180 days).
+pub const RETENTION_DAYS: i64 = 180;
+
+/// Whether a record made at `at` may be purged at `now`: only once it is older than the
+/// retention period.
+pub fn may_purge(at: chrono::DateTime<chrono::Utc>, now: chrono::DateTime<chrono::Utc>) -> bool {
+    now - at >= chrono::Duration::days(RETENTION_DAYS)
 }
 
 /// Builds the next record of a chain (used by the store when appending, and by tests).
@@ -241,6 +259,30 @@ mod tests {
         let c = chain(10);
         assert_eq!(verify(&c, (10, &c[9].hash)), Ok(10));
         assert_eq!(verify(&[], (0, GENESIS_HASH)), Ok(0));
+    }
+
+    #[test]
+    fn a_purged_prefix_verifies_from_its_anchor() {
+        let c = chain(10);
+        let mut v = ChainVerifier::starting_after(4, &c[3].hash);
+        for r in &c[4..] {
+            v.check(r, digest).unwrap();
+        }
+        assert_eq!(v.finish(10, &c[9].hash), Ok(10));
+        // A wrong anchor (records cut beyond the purge) is found at the first kept record.
+        let mut v = ChainVerifier::starting_after(4, &c[2].hash);
+        assert_eq!(
+            v.check(&c[4], digest).unwrap_err().reason,
+            BreakReason::Unlinked
+        );
+    }
+
+    #[test]
+    fn records_younger_than_180_days_may_not_be_purged() {
+        let now = chrono::Utc::now();
+        assert!(!may_purge(now - chrono::Duration::days(179), now));
+        assert!(may_purge(now - chrono::Duration::days(180), now));
+        assert!(!may_purge(now, now));
     }
 
     #[test]

@@ -38,6 +38,8 @@ pub enum Error {
     CsrfRejected,
     #[error("尝试过于频繁，请一分钟后再试")]
     RateLimited,
+    #[error("审计记录须保存至少 180 天，不能清理 {0} 之后产生的记录")]
+    RetentionNotReached(String),
     #[error("数据库暂时无法访问，请稍后再试")]
     DatabaseUnavailable,
     #[error("系统内部错误，请稍后再试或联系系统管理员")]
@@ -56,6 +58,7 @@ impl Error {
             Error::Forbidden => "forbidden",
             Error::CsrfRejected => "csrf_rejected",
             Error::RateLimited => "rate_limited",
+            Error::RetentionNotReached(_) => "retention_not_reached",
             Error::DatabaseUnavailable => "database_unavailable",
             Error::Internal => "internal",
         }
@@ -63,7 +66,9 @@ impl Error {
 
     pub fn kind(&self) -> ErrorKind {
         match self {
-            Error::InvalidRegionCode(_) | Error::InvalidQuery(_) => ErrorKind::Invalid,
+            Error::InvalidRegionCode(_)
+            | Error::InvalidQuery(_)
+            | Error::RetentionNotReached(_) => ErrorKind::Invalid,
             Error::RegionNotFound(_) | Error::RouteNotFound(_) => ErrorKind::NotFound,
             Error::Unauthenticated => ErrorKind::Unauthenticated,
             Error::Forbidden | Error::CsrfRejected => ErrorKind::Forbidden,

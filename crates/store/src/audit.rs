@@ -1,15 +1,19 @@
-//! Appending to and verifying the audit chain (rules in `jianfu_domain::audit`). An append runs
-//! inside the caller's transaction, so a change and its record commit or vanish together; it
-//! starts by bumping the head row, which makes concurrent appenders (also on other app nodes)
-//! wait their turn and, on SQLite, takes the write lock before anything is read.
+//! Appending to, chaining and verifying the audit log (rules in `jianfu_domain::audit`).
+//!
+//! An append is one INSERT of a *pending* record in the caller's transaction, so a change and
+//! its record commit or vanish together without every writer queueing on one row. The chainer
+//! (`chain`) then takes the head row as its lock (also against other app nodes), gives pending
+//! records their sequence numbers and SM3 hashes in batches, and moves them into `audit_log`.
+//! The server chains continuously; readers (search, export, checkpoint, verify) chain first, so
+//! they always see every committed record.
 
 use std::collections::HashMap;
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
-    QueryFilter, QueryOrder, QuerySelect,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Statement, TransactionTrait, Value,
 };
 
 use jianfu_domain::audit::{
@@ -18,11 +22,17 @@ use jianfu_domain::audit::{
 use jianfu_domain::{Error, Page, PageRequest};
 use jianfu_seal::{PublicKey, Signer};
 
-use crate::entity::{audit_checkpoint as checkpoint, audit_head as head, audit_log as log};
+use crate::entity::{
+    audit_checkpoint as checkpoint, audit_head as head, audit_log as log, audit_pending as pending,
+};
+use crate::sql::CachedSql;
 use crate::{db_error, from_hex, to_hex};
 
 /// Records read per query while verifying.
 const VERIFY_BATCH: u64 = 5000;
+
+/// Pending records chained per transaction.
+const CHAIN_BATCH: u64 = 1000;
 
 /// The chain's digest: SM3, lowercase hex.
 pub fn digest(bytes: &[u8]) -> String {
@@ -33,43 +43,192 @@ fn now() -> String {
     Utc::now().format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
 }
 
-/// Appends `entry` in the caller's transaction (or connection) and returns its sequence number.
-pub async fn append<C: ConnectionTrait>(conn: &C, entry: &AuditEntry) -> Result<u64, DbErr> {
-    let bump = Query::update()
+/// Writes `entry` as a pending record in the caller's transaction (or connection).
+pub async fn append<C: ConnectionTrait>(conn: &C, entry: &AuditEntry) -> Result<(), DbErr> {
+    // Built once per backend: this INSERT runs inside every business write.
+    static SQL: CachedSql = CachedSql::new();
+    let backend = conn.get_database_backend();
+    let sql = SQL.get(backend, |b| {
+        let columns = [
+            pending::Column::At,
+            pending::Column::Actor,
+            pending::Column::Role,
+            pending::Column::SourceIp,
+            pending::Column::Event,
+            pending::Column::Object,
+            pending::Column::Result,
+            pending::Column::Before,
+            pending::Column::After,
+        ];
+        let insert = Query::insert()
+            .into_table(pending::Entity)
+            .columns(columns)
+            .values_panic(columns.map(|_| Expr::value("")))
+            .to_owned();
+        b.build(&insert).sql
+    });
+    let text = |v: &str| Value::String(Some(v.to_owned()));
+    let values = [
+        text(&now()),
+        text(&entry.actor),
+        text(&entry.role),
+        text(&entry.source_ip),
+        text(&entry.event),
+        text(&entry.object),
+        text(&entry.result),
+        Value::String(entry.before.clone()),
+        Value::String(entry.after.clone()),
+    ];
+    conn.execute_raw(Statement::from_sql_and_values(backend, sql, values))
+        .await?;
+    Ok(())
+}
+
+/// Chains every pending record, oldest first, in batches. Returns how many were chained.
+pub async fn chain(db: &DatabaseConnection) -> Result<u64, Error> {
+    let mut chained = 0;
+    loop {
+        let n = chain_batch(db).await.map_err(db_error)?;
+        chained += n;
+        if n < CHAIN_BATCH {
+            return Ok(chained);
+        }
+    }
+}
+
+/// Writing the head row first makes other chainers (and purges) wait and, on SQLite, takes the
+/// write lock before anything is read.
+async fn lock_head<C: ConnectionTrait>(txn: &C) -> Result<(), DbErr> {
+    let lock = Query::update()
         .table(head::Entity)
-        .value(head::Column::Seq, Expr::col(head::Column::Seq).add(1))
+        .value(head::Column::Seq, Expr::col(head::Column::Seq))
         .and_where(Expr::col(head::Column::Id).eq(1))
         .to_owned();
-    conn.execute(&bump).await?;
+    txn.execute(&lock).await.map(drop)
+}
+
+async fn chain_batch(db: &DatabaseConnection) -> Result<u64, DbErr> {
+    let txn = db.begin().await?;
+    lock_head(&txn).await?;
+    let rows = pending::Entity::find()
+        .order_by_asc(pending::Column::Id)
+        .limit(CHAIN_BATCH)
+        .all(&txn)
+        .await?;
+    if rows.is_empty() {
+        txn.commit().await?;
+        return Ok(0);
+    }
     let current = head::Entity::find_by_id(1)
-        .one(conn)
+        .one(&txn)
         .await?
         .ok_or_else(|| DbErr::RecordNotFound("audit_head".into()))?;
-    let seq = u64::try_from(current.seq).map_err(|_| DbErr::Custom("audit seq".into()))?;
-    let record = audit::seal_record(seq, now(), entry.clone(), current.hash, digest);
-    log::Entity::insert(log::ActiveModel {
-        seq: Set(current.seq),
-        at: Set(record.at),
-        actor: Set(record.entry.actor),
-        role: Set(record.entry.role),
-        source_ip: Set(record.entry.source_ip),
-        event: Set(record.entry.event),
-        object: Set(record.entry.object),
-        result: Set(record.entry.result),
-        before: Set(record.entry.before),
-        after: Set(record.entry.after),
-        prev_hash: Set(record.prev_hash),
-        hash: Set(record.hash.clone()),
-        ..Default::default()
-    })
-    .exec_without_returning(conn)
-    .await?;
-    head::Entity::update_many()
-        .col_expr(head::Column::Hash, Expr::value(record.hash))
-        .filter(head::Column::Id.eq(1))
-        .exec(conn)
+    let mut seq = current.seq;
+    let mut prev = current.hash;
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let count = rows.len() as u64;
+    let mut records = Vec::with_capacity(rows.len());
+    for row in rows {
+        seq += 1;
+        let entry = AuditEntry {
+            actor: row.actor,
+            role: row.role,
+            source_ip: row.source_ip,
+            event: row.event,
+            object: row.object,
+            result: row.result,
+            before: row.before,
+            after: row.after,
+        };
+        let record = audit::seal_record(seq as u64, row.at, entry, prev, digest);
+        prev = record.hash.clone();
+        records.push(record);
+    }
+    insert_records(&txn, records).await?;
+    pending::Entity::delete_many()
+        .filter(pending::Column::Id.is_in(ids))
+        .exec(&txn)
         .await?;
-    Ok(seq)
+    head::Entity::update_many()
+        .col_expr(head::Column::Seq, Expr::value(seq))
+        .col_expr(head::Column::Hash, Expr::value(prev))
+        .filter(head::Column::Id.eq(1))
+        .exec(&txn)
+        .await?;
+    txn.commit().await?;
+    Ok(count)
+}
+
+/// Rows per INSERT when chaining: fixed sizes, so each backend prepares each statement once.
+const INSERT_ROWS: [usize; 3] = [50, 10, 1];
+
+/// Inserts chained records in statements of `INSERT_ROWS` rows, largest first, with SQL built
+/// once per backend and size (building and planning a fresh 1,000-row statement cost more than
+/// inserting the rows).
+async fn insert_records<C: ConnectionTrait>(
+    conn: &C,
+    records: Vec<AuditRecord>,
+) -> Result<(), DbErr> {
+    static SQL: [CachedSql; 3] = [CachedSql::new(), CachedSql::new(), CachedSql::new()];
+    let backend = conn.get_database_backend();
+    let build = |rows: usize| {
+        move |b: sea_orm::DbBackend| {
+            let columns = [
+                log::Column::Seq,
+                log::Column::At,
+                log::Column::Actor,
+                log::Column::Role,
+                log::Column::SourceIp,
+                log::Column::Event,
+                log::Column::Object,
+                log::Column::Result,
+                log::Column::Before,
+                log::Column::After,
+                log::Column::PrevHash,
+                log::Column::Hash,
+            ];
+            let mut insert = Query::insert();
+            insert.into_table(log::Entity).columns(columns);
+            for _ in 0..rows {
+                insert.values_panic(columns.map(|_| Expr::value("")));
+            }
+            b.build(&insert).sql
+        }
+    };
+    let values = |r: AuditRecord| {
+        let text = |v: String| Value::String(Some(v));
+        [
+            Value::BigInt(Some(r.seq as i64)),
+            text(r.at),
+            text(r.entry.actor),
+            text(r.entry.role),
+            text(r.entry.source_ip),
+            text(r.entry.event),
+            text(r.entry.object),
+            text(r.entry.result),
+            Value::String(r.entry.before),
+            Value::String(r.entry.after),
+            text(r.prev_hash),
+            text(r.hash),
+        ]
+    };
+    let mut left = records.len();
+    let mut records = records.into_iter();
+    for (size, cached) in INSERT_ROWS.into_iter().zip(&SQL) {
+        while left >= size {
+            let sql = cached.get(backend, build(size));
+            let chunk: Vec<Value> = records.by_ref().take(size).flat_map(values).collect();
+            conn.execute_raw(Statement::from_sql_and_values(backend, sql, chunk))
+                .await?;
+            left -= size;
+        }
+    }
+    Ok(())
+}
+
+/// Records written but not yet chained.
+pub async fn pending_count(db: &DatabaseConnection) -> Result<u64, Error> {
+    pending::Entity::find().count(db).await.map_err(db_error)
 }
 
 /// Signs the current chain head, unless it is empty or already signed. Returns the signed seq.
@@ -77,6 +236,7 @@ pub async fn checkpoint(
     db: &DatabaseConnection,
     signer: &dyn Signer,
 ) -> Result<Option<u64>, Error> {
+    chain(db).await?;
     let current = head::Entity::find_by_id(1)
         .one(db)
         .await
@@ -143,6 +303,7 @@ pub async fn search(
     filter: &AuditFilter,
     page: PageRequest,
 ) -> Result<Page<AuditRecord>, Error> {
+    chain(db).await?;
     crate::paged(db, filtered(filter), page, to_record).await
 }
 
@@ -152,6 +313,7 @@ pub async fn export(
     filter: &AuditFilter,
     limit: u64,
 ) -> Result<Vec<AuditRecord>, Error> {
+    chain(db).await?;
     let rows = filtered(filter)
         .limit(limit)
         .all(db)
@@ -162,9 +324,13 @@ pub async fn export(
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VerifyReport {
+    /// Records checked, from `first_seq` on (earlier ones were purged after retention).
     pub records: u64,
+    pub first_seq: u64,
     pub checkpoints: u64,
     pub last_checkpoint: Option<u64>,
+    /// Records written but not yet chained when the check ran.
+    pub pending: u64,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -207,13 +373,17 @@ fn to_record(m: log::Model) -> AuditRecord {
     }
 }
 
-/// Checks the whole chain in sequence order, the head, and every checkpoint's signature (with
-/// `public_key` looking up current and retired keys by id).
+/// Checks the chain in sequence order up to the head read when it starts (records chained
+/// meanwhile are left for the next run), the head, and every checkpoint's signature (with
+/// `public_key` looking up current and retired keys by id). After a purge the chain starts at
+/// the signed checkpoint of the last purged record.
 pub async fn verify(
     db: &DatabaseConnection,
     public_key: impl Fn(&str) -> Option<PublicKey>,
 ) -> Result<VerifyReport, VerifyError> {
     let dberr = |e| VerifyError::Database(db_error(e));
+    // Checkpoints before the head: any checkpoint is then at or below the head, unless the tail
+    // was cut off and the head moved back.
     let checkpoints: HashMap<u64, checkpoint::Model> = checkpoint::Entity::find()
         .all(db)
         .await
@@ -221,11 +391,29 @@ pub async fn verify(
         .into_iter()
         .map(|c| (c.seq as u64, c))
         .collect();
-    let mut verifier = ChainVerifier::default();
-    let mut after = 0i64;
+    let head = head::Entity::find_by_id(1)
+        .one(db)
+        .await
+        .map_err(dberr)?
+        .ok_or(VerifyError::Database(Error::Internal))?;
+    let start = u64::try_from(head.first_seq - 1).unwrap_or(0);
+    let mut verifier = if start == 0 {
+        ChainVerifier::default()
+    } else {
+        let Some(anchor) = checkpoints.get(&start) else {
+            return Err(VerifyError::Checkpoint {
+                seq: start,
+                reason: "清理后的链起点没有签名检查点",
+            });
+        };
+        check_checkpoint(anchor, &head.base_hash, &public_key)?;
+        ChainVerifier::starting_after(start, &head.base_hash)
+    };
+    let mut after = start as i64;
     loop {
         let batch = log::Entity::find()
             .filter(log::Column::Seq.gt(after))
+            .filter(log::Column::Seq.lte(head.seq))
             .order_by_asc(log::Column::Seq)
             .limit(VERIFY_BATCH)
             .all(db)
@@ -243,25 +431,134 @@ pub async fn verify(
             }
         }
     }
-    let head = head::Entity::find_by_id(1)
+    let last = verifier
+        .finish(head.seq as u64, &head.hash)
+        .map_err(VerifyError::Broken)?;
+    // Records beyond the head were put there by hand, unless a chainer moved the head since:
+    // it moves records and head in one transaction, so a head read after them covers them.
+    let beyond: Option<i64> = log::Entity::find()
+        .select_only()
+        .column_as(log::Column::Seq.max(), "max")
+        .into_tuple::<Option<i64>>()
         .one(db)
         .await
         .map_err(dberr)?
-        .ok_or(VerifyError::Database(Error::Internal))?;
-    let records = verifier
-        .finish(head.seq as u64, &head.hash)
-        .map_err(VerifyError::Broken)?;
-    if checkpoints.keys().any(|s| *s > records) {
+        .flatten();
+    let now_head = head::Entity::find_by_id(1)
+        .one(db)
+        .await
+        .map_err(dberr)?
+        .map_or(head.seq, |h| h.seq);
+    if beyond.is_some_and(|max| max > now_head) {
         return Err(VerifyError::Broken(ChainBreak {
-            seq: records,
+            seq: last + 1,
+            reason: BreakReason::Unlinked,
+        }));
+    }
+    if checkpoints.keys().any(|s| *s > last) {
+        return Err(VerifyError::Broken(ChainBreak {
+            seq: last,
             reason: BreakReason::Truncated,
         }));
     }
     Ok(VerifyReport {
-        records,
-        checkpoints: checkpoints.len() as u64,
+        records: last - start,
+        first_seq: start + 1,
+        checkpoints: checkpoints.keys().filter(|s| **s >= start).count() as u64,
         last_checkpoint: checkpoints.keys().copied().max(),
+        pending: pending_count(db).await.map_err(VerifyError::Database)?,
     })
+}
+
+/// What a purge removed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PurgeReport {
+    /// Records removed, and the last of them (the new chain starts after it).
+    pub removed: u64,
+    pub through_seq: u64,
+}
+
+/// Removes the records made before `before`, back to the last signed checkpoint among them (so
+/// the rest of the chain stays verifiable from it). Refused when `before` is within the
+/// retention period; the purge itself is audited (`entry` describes who asked).
+pub async fn purge(
+    db: &DatabaseConnection,
+    before: DateTime<Utc>,
+    entry: AuditEntry,
+) -> Result<PurgeReport, Error> {
+    if !audit::may_purge(before, Utc::now()) {
+        let shown = before.with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).expect("+8"));
+        return Err(Error::RetentionNotReached(
+            shown.format("%Y-%m-%d %H:%M").to_string(),
+        ));
+    }
+    chain(db).await?;
+    let cutoff = before.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string();
+    let txn = db.begin().await.map_err(db_error)?;
+    lock_head(&txn).await.map_err(db_error)?;
+    let head = head::Entity::find_by_id(1)
+        .one(&txn)
+        .await
+        .map_err(db_error)?
+        .ok_or(Error::Internal)?;
+    // Times are not strictly ordered by seq (records are chained in commit order), so the purge
+    // stops before the first record made at or after the cutoff, at the newest checkpoint there.
+    let young: Option<i64> = log::Entity::find()
+        .select_only()
+        .column_as(log::Column::Seq.min(), "min")
+        .filter(log::Column::At.gte(cutoff))
+        .into_tuple::<Option<i64>>()
+        .one(&txn)
+        .await
+        .map_err(db_error)?
+        .flatten();
+    let mut anchor = checkpoint::Entity::find()
+        .filter(checkpoint::Column::Seq.gte(head.first_seq))
+        .order_by_desc(checkpoint::Column::Seq);
+    if let Some(young) = young {
+        anchor = anchor.filter(checkpoint::Column::Seq.lt(young));
+    }
+    let anchor = anchor.one(&txn).await.map_err(db_error)?;
+    let Some(anchor) = anchor else {
+        txn.commit().await.map_err(db_error)?;
+        return Ok(PurgeReport {
+            removed: 0,
+            through_seq: (head.first_seq - 1) as u64,
+        });
+    };
+    let removed = log::Entity::delete_many()
+        .filter(log::Column::Seq.lte(anchor.seq))
+        .exec(&txn)
+        .await
+        .map_err(db_error)?
+        .rows_affected;
+    checkpoint::Entity::delete_many()
+        .filter(checkpoint::Column::Seq.lt(anchor.seq))
+        .exec(&txn)
+        .await
+        .map_err(db_error)?;
+    head::Entity::update_many()
+        .col_expr(head::Column::FirstSeq, Expr::value(anchor.seq + 1))
+        .col_expr(head::Column::BaseHash, Expr::value(anchor.hash))
+        .filter(head::Column::Id.eq(1))
+        .exec(&txn)
+        .await
+        .map_err(db_error)?;
+    let report = PurgeReport {
+        removed,
+        through_seq: anchor.seq as u64,
+    };
+    let entry = AuditEntry {
+        after: Some(format!(
+            "{{\"removed\":{removed},\"through_seq\":{},\"before\":\"{}\"}}",
+            report.through_seq,
+            before.to_rfc3339()
+        )),
+        ..entry
+    };
+    append(&txn, &entry).await.map_err(db_error)?;
+    txn.commit().await.map_err(db_error)?;
+    Ok(report)
 }
 
 fn check_checkpoint(

@@ -28,7 +28,13 @@ pub(crate) fn db_error(e: sea_orm::DbErr) -> jianfu_domain::Error {
 
 /// Lowercase hex, for hashes, signatures and sealed fields stored as text.
 pub(crate) fn to_hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        out.push(DIGITS[usize::from(b >> 4)] as char);
+        out.push(DIGITS[usize::from(b & 15)] as char);
+    }
+    out
 }
 
 pub(crate) fn from_hex(s: &str) -> Option<Vec<u8>> {

@@ -9,6 +9,10 @@ pub struct Model {
     pub id: i32,
     pub seq: i64,
     pub hash: String,
+    /// The first record kept after a purge (1 when nothing was purged).
+    pub first_seq: i64,
+    /// The hash of the last purged record (the genesis hash when nothing was purged).
+    pub base_hash: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

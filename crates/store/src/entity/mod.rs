@@ -6,6 +6,7 @@ pub mod api_token;
 pub mod audit_checkpoint;
 pub mod audit_head;
 pub mod audit_log;
+pub mod audit_pending;
 pub mod department;
 pub mod password_history;
 pub mod region;

@@ -8,6 +8,7 @@ mod m20261128_000002_audit_log;
 mod m20261128_000003_accounts;
 mod m20261128_000004_sessions_and_tokens;
 mod m20261128_000005_second_factor;
+mod m20261128_000006_audit_pending;
 
 pub struct Migrator;
 
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000003_accounts::Migration),
             Box::new(m20261128_000004_sessions_and_tokens::Migration),
             Box::new(m20261128_000005_second_factor::Migration),
+            Box::new(m20261128_000006_audit_pending::Migration),
         ]
     }
 }
