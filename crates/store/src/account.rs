@@ -15,7 +15,7 @@ use jianfu_domain::audit::AuditEntry;
 use jianfu_domain::{Error, RegionCode};
 
 use crate::db_error;
-use crate::entity::{account, account_role, department, password_history};
+use crate::entity::{account, account_role, department, password_history, session};
 
 /// What is needed to open an account.
 #[derive(Debug, Clone)]
@@ -62,6 +62,12 @@ pub enum AccountError {
     UnknownDepartment(String),
     #[error("区划 {0} 不存在")]
     UnknownRegion(String),
+    #[error("账号“{0}”不存在")]
+    UnknownAccount(String),
+    #[error("至少须选择一个角色")]
+    NoRole,
+    #[error("不能对自己的账号执行此操作")]
+    OwnAccount,
     #[error("当前密码不正确")]
     WrongPassword,
     #[error("密码不符合要求：{0}")]
@@ -110,32 +116,7 @@ pub async fn create(
     }
     check_roles(&new.roles).map_err(AccountError::Roles)?;
     check_password(password, &new.username).map_err(AccountError::Password)?;
-    let region = crate::region::get(db, &new.region)
-        .await?
-        .ok_or_else(|| AccountError::UnknownRegion(new.region.to_string()))?;
-    for role in &new.roles {
-        if !role.fits(region.level) {
-            return Err(AccountError::RoleLevel {
-                role: *role,
-                level: region.level.label(),
-                region: region.name.clone(),
-            });
-        }
-        if role.needs_department() && new.department.is_none() {
-            return Err(AccountError::NeedsDepartment(*role));
-        }
-    }
-    if let Some(code) = &new.department {
-        let found = department::Entity::find()
-            .filter(department::Column::Code.eq(code.as_str()))
-            .filter(department::Column::ValidTo.is_null())
-            .one(db)
-            .await
-            .map_err(db_error)?;
-        if found.is_none() {
-            return Err(AccountError::UnknownDepartment(code.clone()));
-        }
-    }
+    check_placement(db, &new.roles, &new.region, new.department.as_deref()).await?;
     let taken = account::Entity::find()
         .filter(account::Column::Username.eq(new.username.as_str()))
         .one(db)
@@ -176,6 +157,192 @@ pub async fn create(
     .await
     .map_err(db_error)?;
     remember_password(&txn, id, hash, now).await?;
+    txn.commit().await.map_err(db_error)?;
+    Ok(())
+}
+
+/// Checks that `roles` may be held in `region` with `department`: each role fits the region's
+/// level, department officers name a department that exists.
+async fn check_placement(
+    db: &DatabaseConnection,
+    roles: &[Role],
+    region: &RegionCode,
+    department: Option<&str>,
+) -> Result<(), AccountError> {
+    let unit = crate::region::get(db, region)
+        .await?
+        .ok_or_else(|| AccountError::UnknownRegion(region.to_string()))?;
+    for role in roles {
+        if !role.fits(unit.level) {
+            return Err(AccountError::RoleLevel {
+                role: *role,
+                level: unit.level.label(),
+                region: unit.name.clone(),
+            });
+        }
+        if role.needs_department() && department.is_none() {
+            return Err(AccountError::NeedsDepartment(*role));
+        }
+    }
+    if let Some(code) = department {
+        let found = department::Entity::find()
+            .filter(department::Column::Code.eq(code))
+            .filter(department::Column::ValidTo.is_null())
+            .one(db)
+            .await
+            .map_err(db_error)?;
+        if found.is_none() {
+            return Err(AccountError::UnknownDepartment(code.to_owned()));
+        }
+    }
+    Ok(())
+}
+
+async fn find(db: &DatabaseConnection, username: &str) -> Result<account::Model, AccountError> {
+    account::Entity::find()
+        .filter(account::Column::Username.eq(username))
+        .one(db)
+        .await
+        .map_err(db_error)?
+        .ok_or_else(|| AccountError::UnknownAccount(username.to_owned()))
+}
+
+/// Ends every session of an account (after it was disabled, its password reset or its roles
+/// changed, so nobody keeps acting with what it had before).
+async fn end_sessions(
+    txn: &sea_orm::DatabaseTransaction,
+    account_id: i64,
+) -> Result<(), AccountError> {
+    session::Entity::delete_many()
+        .filter(session::Column::AccountId.eq(account_id))
+        .exec(txn)
+        .await
+        .map_err(db_error)?;
+    Ok(())
+}
+
+/// Disables or re-enables an account (the system administrator's work; never their own).
+/// `audit` names who asked; its before/after are filled in here.
+pub async fn set_disabled(
+    db: &DatabaseConnection,
+    username: &str,
+    disabled: bool,
+    audit: &AuditEntry,
+) -> Result<(), AccountError> {
+    if audit.actor == username {
+        return Err(AccountError::OwnAccount);
+    }
+    let a = find(db, username).await?;
+    let state = |d: bool| Some(format!("{{\"disabled\":{d}}}"));
+    let entry = AuditEntry {
+        object: username.to_owned(),
+        before: state(a.disabled),
+        after: state(disabled),
+        ..audit.clone()
+    };
+    let txn = db.begin().await.map_err(db_error)?;
+    crate::audit::append(&txn, &entry).await.map_err(db_error)?;
+    account::Entity::update_many()
+        .col_expr(account::Column::Disabled, Expr::value(disabled))
+        .filter(account::Column::Id.eq(a.id))
+        .exec(&txn)
+        .await
+        .map_err(db_error)?;
+    if disabled {
+        end_sessions(&txn, a.id).await?;
+    }
+    txn.commit().await.map_err(db_error)?;
+    Ok(())
+}
+
+/// Gives an account a new one-time password (to be changed at the next login), lifts a lockout
+/// and ends its sessions. Never for one's own account: that is the password page.
+pub async fn reset_password(
+    db: &DatabaseConnection,
+    username: &str,
+    one_time_password: &str,
+    audit: &AuditEntry,
+) -> Result<(), AccountError> {
+    if audit.actor == username {
+        return Err(AccountError::OwnAccount);
+    }
+    let a = find(db, username).await?;
+    let hash = hash_password(one_time_password);
+    let now = Utc::now();
+    let entry = AuditEntry {
+        object: username.to_owned(),
+        ..audit.clone()
+    };
+    let txn = db.begin().await.map_err(db_error)?;
+    crate::audit::append(&txn, &entry).await.map_err(db_error)?;
+    account::Entity::update_many()
+        .col_expr(account::Column::PasswordHash, Expr::value(hash.clone()))
+        .col_expr(account::Column::PasswordChangedAt, Expr::value(now))
+        .col_expr(account::Column::MustChangePassword, Expr::value(true))
+        .col_expr(account::Column::FailedLogins, Expr::value(0))
+        .col_expr(
+            account::Column::LockedUntil,
+            Expr::value(Option::<chrono::DateTime<Utc>>::None),
+        )
+        .filter(account::Column::Id.eq(a.id))
+        .exec(&txn)
+        .await
+        .map_err(db_error)?;
+    remember_password(&txn, a.id, hash, now).await?;
+    end_sessions(&txn, a.id).await?;
+    txn.commit().await.map_err(db_error)?;
+    Ok(())
+}
+
+/// Replaces an account's roles (the security administrator's work; never their own), with the
+/// same rules as opening an account: 三员分立, levels, departments.
+pub async fn set_roles(
+    db: &DatabaseConnection,
+    username: &str,
+    roles: &[Role],
+    audit: &AuditEntry,
+) -> Result<(), AccountError> {
+    if audit.actor == username {
+        return Err(AccountError::OwnAccount);
+    }
+    let a = find(db, username).await?;
+    if roles.is_empty() {
+        return Err(AccountError::NoRole);
+    }
+    check_roles(roles).map_err(AccountError::Roles)?;
+    let region = RegionCode::parse(&a.region_code).map_err(AccountError::Store)?;
+    check_placement(db, roles, &region, a.department_code.as_deref()).await?;
+    let before: Vec<String> = account_role::Entity::find()
+        .filter(account_role::Column::AccountId.eq(a.id))
+        .all(db)
+        .await
+        .map_err(db_error)?
+        .into_iter()
+        .map(|r| r.role)
+        .collect();
+    let names = |list: Vec<&str>| Some(serde_json::json!({ "roles": list }).to_string());
+    let entry = AuditEntry {
+        object: username.to_owned(),
+        before: names(before.iter().map(String::as_str).collect()),
+        after: names(roles.iter().map(|r| r.as_str()).collect()),
+        ..audit.clone()
+    };
+    let txn = db.begin().await.map_err(db_error)?;
+    crate::audit::append(&txn, &entry).await.map_err(db_error)?;
+    account_role::Entity::delete_many()
+        .filter(account_role::Column::AccountId.eq(a.id))
+        .exec(&txn)
+        .await
+        .map_err(db_error)?;
+    account_role::Entity::insert_many(roles.iter().map(|r| account_role::ActiveModel {
+        account_id: Set(a.id),
+        role: Set(r.as_str().to_owned()),
+        ..Default::default()
+    }))
+    .exec_without_returning(&txn)
+    .await
+    .map_err(db_error)?;
+    end_sessions(&txn, a.id).await?;
     txn.commit().await.map_err(db_error)?;
     Ok(())
 }

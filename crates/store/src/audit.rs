@@ -275,6 +275,15 @@ pub struct AuditFilter {
     pub actor: Option<String>,
     pub event: Option<String>,
     pub result: Option<String>,
+    /// From this day to that day, both included, in Beijing time (the officials' calendar).
+    pub from: Option<chrono::NaiveDate>,
+    pub to: Option<chrono::NaiveDate>,
+}
+
+/// The UTC text of midnight, Beijing time, starting `day` — comparable with stored times.
+fn beijing_midnight(day: chrono::NaiveDate) -> String {
+    let utc = day.and_hms_opt(0, 0, 0).expect("midnight exists") - chrono::Duration::hours(8);
+    utc.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
 }
 
 fn filtered(filter: &AuditFilter) -> sea_orm::Select<log::Entity> {
@@ -293,6 +302,12 @@ fn filtered(filter: &AuditFilter) -> sea_orm::Select<log::Entity> {
     }
     if let Some(result) = given(&filter.result) {
         query = query.filter(log::Column::Result.eq(result));
+    }
+    if let Some(from) = filter.from {
+        query = query.filter(log::Column::At.gte(beijing_midnight(from)));
+    }
+    if let Some(next) = filter.to.and_then(|d| d.succ_opt()) {
+        query = query.filter(log::Column::At.lt(beijing_midnight(next)));
     }
     query.order_by_desc(log::Column::Seq)
 }

@@ -153,6 +153,21 @@ impl CurrentUser {
     }
 
     /// The anti-forgery token of a form must match the session's.
+    /// An audit entry for something this user did to `object` (result `ok`; before/after
+    /// left for the caller or the store to fill in).
+    pub fn audit_entry(&self, event: &str, object: &str) -> AuditEntry {
+        AuditEntry {
+            actor: self.principal.username.clone(),
+            role: roles_text(&self.principal.roles),
+            source_ip: self.source_ip.clone(),
+            event: event.into(),
+            object: object.into(),
+            result: "ok".into(),
+            before: None,
+            after: None,
+        }
+    }
+
     pub fn check_csrf(&self, sent: &str) -> Result<(), Error> {
         match &self.principal.csrf {
             Some(expected) if constant_time_eq(expected.as_bytes(), sent.as_bytes()) => Ok(()),

@@ -13,7 +13,7 @@ use serde::Deserialize;
 
 use super::{Crumb, Nav, encode, thousands};
 use crate::AppState;
-use crate::auth::{CurrentUser, roles_text};
+use crate::auth::CurrentUser;
 use crate::error::PageError;
 
 fn crumbs(here: &str) -> Vec<Crumb> {
@@ -30,12 +30,18 @@ pub struct AccountsPage {
     nav: Nav,
     crumbs: Vec<Crumb>,
     accounts: Vec<AccountSummary>,
+    /// The administrator's own username: no actions on one's own account.
+    me: String,
     csrf: String,
     roles: Vec<(&'static str, &'static str)>,
     form: NewAccountForm,
     error: Option<String>,
     /// The one-time password of the account just opened, shown this once.
     created: Option<(String, String)>,
+    /// The one-time password of the account whose password was just reset, shown this once.
+    reset: Option<(String, String)>,
+    /// What the last action did, in words.
+    done: Option<String>,
 }
 
 #[derive(Deserialize, Default, Clone)]
@@ -65,11 +71,14 @@ async fn accounts_page(
         nav: Nav::new(Some(&user.principal)),
         crumbs: crumbs("账号管理"),
         accounts: jianfu_store::account::list(&state.db).await?,
+        me: user.principal.username.clone(),
         csrf: user.principal.csrf.clone().unwrap_or_default(),
         roles: Role::ALL.iter().map(|r| (r.as_str(), r.label())).collect(),
         form,
         error,
         created,
+        reset: None,
+        done: None,
     })
 }
 
@@ -117,19 +126,12 @@ pub async fn create_account(
         is_demo: false,
         must_change_password: true,
     };
-    let p = &user.principal;
     let audit = AuditEntry {
-        actor: p.username.clone(),
-        role: roles_text(&p.roles),
-        source_ip: user.source_ip.clone(),
-        event: "account.create".into(),
-        object: username.clone(),
-        result: "ok".into(),
-        before: None,
         after: Some(format!(
             "{{\"region\":\"{region}\",\"roles\":[\"{}\"]}}",
             role.as_str()
         )),
+        ..user.audit_entry("account.create", &username)
     };
     let password = jianfu_store::auth::one_time_password();
     match jianfu_store::account::create(&state.db, &new, &password, &audit).await {
@@ -147,6 +149,64 @@ pub async fn create_account(
     }
 }
 
+#[derive(Deserialize)]
+pub struct CsrfForm {
+    #[serde(default)]
+    csrf: String,
+}
+
+/// 停用 / 启用 / 重置密码 on one account, from the buttons of the account list. The outcome
+/// (or the reason for a refusal) is shown above the list; a new one-time password only once.
+pub async fn account_action(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    axum::extract::Path((username, action)): axum::extract::Path<(String, String)>,
+    axum::Form(form): axum::Form<CsrfForm>,
+) -> Result<axum::response::Response, PageError> {
+    use axum::response::IntoResponse;
+    use jianfu_store::account;
+    user.require(&state, Perm::ManageAccounts, "/admin/accounts")
+        .await?;
+    user.check_csrf(&form.csrf)?;
+    let mut created = None;
+    let outcome = match action.as_str() {
+        "disable" | "enable" => {
+            let event = format!("account.{action}");
+            let entry = user.audit_entry(&event, &username);
+            account::set_disabled(&state.db, &username, action == "disable", &entry).await
+        }
+        "reset-password" => {
+            let entry = user.audit_entry("account.password_reset", &username);
+            let password = jianfu_store::auth::one_time_password();
+            let done = account::reset_password(&state.db, &username, &password, &entry).await;
+            if done.is_ok() {
+                created = Some((username.clone(), password));
+            }
+            done
+        }
+        _ => return Err(jianfu_domain::Error::RouteNotFound(action).into()),
+    };
+    let (status, error) = match outcome {
+        Ok(()) => (axum::http::StatusCode::OK, None),
+        Err(account::AccountError::Store(e)) => return Err(e.into()),
+        Err(e) => (
+            axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+            Some(e.to_string()),
+        ),
+    };
+    let mut page = accounts_page(&state, &user, NewAccountForm::default(), error, None).await?;
+    page.reset = created;
+    page.done = (status.is_success() && page.reset.is_none()).then(|| {
+        let verb = if action == "disable" {
+            "停用"
+        } else {
+            "启用"
+        };
+        format!("已{verb}账号 {username}")
+    });
+    Ok((status, page).into_response())
+}
+
 pub struct RoleRow {
     pub label: &'static str,
     pub code: &'static str,
@@ -160,6 +220,25 @@ pub struct RolesPage {
     crumbs: Vec<Crumb>,
     perms: Vec<&'static str>,
     rows: Vec<RoleRow>,
+    accounts: Vec<AccountSummary>,
+    me: String,
+    csrf: String,
+    /// The account being edited and the roles ticked, kept after a refusal.
+    editing: String,
+    ticked: Vec<Role>,
+    error: Option<String>,
+    done: Option<String>,
+}
+
+impl RolesPage {
+    /// Whether `role` is ticked for `account` in the assignment form.
+    pub fn holds(&self, account: &AccountSummary, role: &Role) -> bool {
+        if account.username == self.editing {
+            self.ticked.contains(role)
+        } else {
+            account.roles.contains(role)
+        }
+    }
 }
 
 const PERMS: [(Perm, &str); 3] = [
@@ -168,12 +247,7 @@ const PERMS: [(Perm, &str); 3] = [
     (Perm::ReadAudit, "审计日志查阅"),
 ];
 
-pub async fn roles(
-    State(state): State<AppState>,
-    user: CurrentUser,
-) -> Result<RolesPage, PageError> {
-    user.require(&state, Perm::ManageRoles, "/admin/roles")
-        .await?;
+async fn roles_page(state: &AppState, user: &CurrentUser) -> Result<RolesPage, PageError> {
     Ok(RolesPage {
         nav: Nav::new(Some(&user.principal)),
         crumbs: crumbs("角色权限"),
@@ -186,7 +260,59 @@ pub async fn roles(
                 grants: PERMS.iter().map(|(p, _)| r.has(*p)).collect(),
             })
             .collect(),
+        accounts: jianfu_store::account::list(&state.db).await?,
+        me: user.principal.username.clone(),
+        csrf: user.principal.csrf.clone().unwrap_or_default(),
+        editing: String::new(),
+        ticked: Vec::new(),
+        error: None,
+        done: None,
     })
+}
+
+pub async fn roles(
+    State(state): State<AppState>,
+    user: CurrentUser,
+) -> Result<RolesPage, PageError> {
+    user.require(&state, Perm::ManageRoles, "/admin/roles")
+        .await?;
+    roles_page(&state, &user).await
+}
+
+/// Replaces one account's roles from the row's ticks (`csrf`, `username`, `role.<code>` fields).
+/// The store checks 三员分立, levels and departments; a refusal keeps the ticks and says why.
+pub async fn assign_roles(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    axum::Form(form): axum::Form<std::collections::HashMap<String, String>>,
+) -> Result<axum::response::Response, PageError> {
+    use axum::response::IntoResponse;
+    user.require(&state, Perm::ManageRoles, "/admin/roles")
+        .await?;
+    user.check_csrf(form.get("csrf").map_or("", String::as_str))?;
+    let username = form.get("username").cloned().unwrap_or_default();
+    let ticked: Vec<Role> = Role::ALL
+        .into_iter()
+        .filter(|r| form.contains_key(&format!("role.{}", r.as_str())))
+        .collect();
+    let entry = user.audit_entry("account.roles", &username);
+    let outcome = jianfu_store::account::set_roles(&state.db, &username, &ticked, &entry).await;
+    let mut page = roles_page(&state, &user).await?;
+    match outcome {
+        Ok(()) => {
+            page.done = Some(format!(
+                "已更新 {username} 的角色；其登录已全部退出，重新登录后生效"
+            ));
+            Ok(page.into_response())
+        }
+        Err(jianfu_store::account::AccountError::Store(e)) => Err(e.into()),
+        Err(e) => {
+            page.error = Some(format!("{username}：{e}"));
+            page.editing = username;
+            page.ticked = ticked;
+            Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+        }
+    }
 }
 
 #[derive(Deserialize, Default)]
@@ -194,6 +320,9 @@ pub struct AuditQuery {
     actor: Option<String>,
     event: Option<String>,
     result: Option<String>,
+    /// `YYYY-MM-DD` from the date inputs; empty means no bound.
+    from: Option<String>,
+    to: Option<String>,
     page: Option<u64>,
 }
 
@@ -205,6 +334,8 @@ pub struct AuditPage {
     actor: String,
     event: String,
     result: String,
+    from: String,
+    to: String,
     records: Vec<AuditRecord>,
     total: String,
     page: u64,
@@ -228,12 +359,26 @@ impl AuditPage {
 }
 
 impl AuditQuery {
-    fn to_filter(&self) -> AuditFilter {
-        AuditFilter {
+    /// The store's filter; a date that is not a date is refused with its field named.
+    fn to_filter(&self) -> Result<AuditFilter, jianfu_domain::Error> {
+        let day = |label: &str, v: &Option<String>| {
+            let v = v.as_deref().map(str::trim).filter(|s| !s.is_empty());
+            v.map(|s| {
+                chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| {
+                    jianfu_domain::Error::InvalidQuery(format!(
+                        "{label}“{s}”不是有效日期，应为 年-月-日，例如 2026-11-28"
+                    ))
+                })
+            })
+            .transpose()
+        };
+        Ok(AuditFilter {
             actor: self.actor.clone(),
             event: self.event.clone(),
             result: self.result.clone(),
-        }
+            from: day("起始日期", &self.from)?,
+            to: day("截止日期", &self.to)?,
+        })
     }
 }
 
@@ -243,6 +388,8 @@ fn filter_json(filter: &AuditFilter, rows: Option<usize>) -> String {
         "actor": filter.actor,
         "event": filter.event,
         "result": filter.result,
+        "from": filter.from,
+        "to": filter.to,
         "rows": rows,
     })
     .to_string()
@@ -255,16 +402,9 @@ async fn record_reading(
     event: &str,
     detail: String,
 ) -> Result<(), jianfu_domain::Error> {
-    let p = &user.principal;
     let entry = AuditEntry {
-        actor: p.username.clone(),
-        role: roles_text(&p.roles),
-        source_ip: user.source_ip.clone(),
-        event: event.into(),
-        object: "audit_log".into(),
-        result: "ok".into(),
-        before: None,
         after: Some(detail),
+        ..user.audit_entry(event, "audit_log")
     };
     jianfu_store::audit::append(&state.db, &entry)
         .await
@@ -279,18 +419,21 @@ pub async fn audit(
 ) -> Result<AuditPage, PageError> {
     user.require(&state, Perm::ReadAudit, "/admin/audit")
         .await?;
-    let filter = q.to_filter();
+    let filter = q.to_filter()?;
     record_reading(&state, &user, "audit.search", filter_json(&filter, None)).await?;
     let p = &user.principal;
     let found =
         jianfu_store::audit::search(&state.db, &filter, PageRequest::new(q.page, Some(50))).await?;
     let text = |v: Option<String>| v.unwrap_or_default();
     let (actor, event, result) = (text(q.actor), text(q.event), text(q.result));
+    let (from, to) = (text(q.from), text(q.to));
     let query = format!(
-        "actor={}&event={}&result={}",
+        "actor={}&event={}&result={}&from={}&to={}",
         encode(&actor),
         encode(&event),
-        encode(&result)
+        encode(&result),
+        encode(&from),
+        encode(&to)
     );
     Ok(AuditPage {
         nav: Nav::new(Some(p)),
@@ -300,6 +443,8 @@ pub async fn audit(
         actor,
         event,
         result,
+        from,
+        to,
         total: thousands(found.total),
         page: found.page,
         pages: found.pages(),
@@ -341,7 +486,7 @@ pub async fn audit_export(
     use axum::response::IntoResponse;
     user.require(&state, Perm::ReadAudit, "/admin/audit/export")
         .await?;
-    let filter = q.to_filter();
+    let filter = q.to_filter()?;
     let records = jianfu_store::audit::export(&state.db, &filter, EXPORT_LIMIT).await?;
     record_reading(
         &state,

@@ -54,9 +54,14 @@ pub fn pages() -> Vec<(&'static str, Access, MethodRouter<AppState>)> {
             get(admin::accounts).post(admin::create_account),
         ),
         (
+            "/admin/accounts/{username}/{action}",
+            Access::Perm(P::ManageAccounts),
+            post(admin::account_action),
+        ),
+        (
             "/admin/roles",
             Access::Perm(P::ManageRoles),
-            get(admin::roles),
+            get(admin::roles).post(admin::assign_roles),
         ),
         (
             "/admin/audit",
