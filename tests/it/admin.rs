@@ -137,7 +137,7 @@ async fn the_security_administrator_assigns_roles_under_the_rules() {
     let r = app
         .post_form("/admin/roles", &assign(&[]), Some(&sec))
         .await;
-    assert!(r.body.contains("至少须选择一个角色"));
+    assert!(r.body.contains("至少要分配一个角色"));
 
     // Accepted: the officer's sessions end, the next login carries the new roles.
     let r = app
@@ -153,7 +153,12 @@ async fn the_security_administrator_assigns_roles_under_the_rules() {
         StatusCode::SEE_OTHER
     );
     let officer = app.login("mz.liu", PASSWORD).await.unwrap();
-    assert!(app.get_as("/me", &officer).await.body.contains("联合检查组成员"));
+    assert!(
+        app.get_as("/me", &officer)
+            .await
+            .body
+            .contains("联合检查组成员")
+    );
 
     // Not one's own roles, and not the system administrator's work.
     let own = format!("csrf={}&username=sec.zhang&role.audit_admin=on", sec.csrf);

@@ -12,3 +12,4 @@ mod cli;
 mod import;
 mod pages;
 mod regions_api;
+mod scope;

@@ -176,3 +176,72 @@ async fn openapi_health_and_security_headers() {
     assert!(ui.body.contains("swagger"), "vendored Swagger UI is served");
     app.finish().await;
 }
+
+#[tokio::test]
+async fn many_codes_are_looked_up_at_once_and_bad_json_is_named() {
+    use axum::body::Body;
+    use axum::http::Request;
+    use jianfu_domain::account::Role;
+    let app = TestApp::new(jianfu_store::Backend::Sqlite).await;
+    app.account(
+        "mzj.api",
+        "12",
+        &[Role::DepartmentOfficer],
+        Some("120000000000-018"),
+    )
+    .await;
+    let audit = jianfu::bootstrap::system_entry("token.create", "mzj.api", None);
+    let expires = chrono::Utc::now() + chrono::Duration::days(1);
+    let token = jianfu_store::auth::create_token(&app.db, "mzj.api", "测试", Some(expires), &audit)
+        .await
+        .unwrap()
+        .unwrap();
+    let post = |body: String, token: Option<&str>| {
+        let mut req =
+            Request::post("/api/v1/regions/lookup").header("content-type", "application/json");
+        if let Some(t) = token {
+            req = req.header("authorization", format!("Bearer {t}"));
+        }
+        app.request(req.body(Body::from(body)).unwrap())
+    };
+
+    let r = post(
+        r#"{"codes": ["120101001001", "120119", "999999", "12x"]}"#.into(),
+        Some(&token),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let v = r.json();
+    let found: Vec<&str> = v["found"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(found, ["花园路社区居委会", "蓟州区"]);
+    assert_eq!(v["invalid"], serde_json::json!(["12x"]));
+    assert_eq!(v["missing"], serde_json::json!(["999999000000"]));
+
+    for (body, says) in [
+        ("{\"codes\": [\"12\",\n  }", "语法错误（第 2 行"),
+        (r#"{"codes": "120101"}"#, "字段或取值不符合要求"),
+        (r#"{"code": []}"#, "字段或取值不符合要求"),
+    ] {
+        let r = post(body.into(), Some(&token)).await;
+        assert_eq!(r.status, 400, "{body}");
+        assert_eq!(r.json()["error"]["code"], "invalid_json", "{body}");
+        let message = r.json()["error"]["message"].as_str().unwrap().to_owned();
+        assert!(message.contains(says), "{body}: {message}");
+    }
+    let many: Vec<String> = (0..1001).map(|_| "12".to_owned()).collect();
+    let r = post(
+        serde_json::json!({ "codes": many }).to_string(),
+        Some(&token),
+    )
+    .await;
+    assert_eq!(r.status, 400);
+    assert!(r.body.contains("一次最多查询 1000 个代码"));
+    let r = post(r#"{"codes": []}"#.into(), None).await;
+    assert_eq!(r.status, 401, "anonymous callers are refused");
+    app.finish().await;
+}

@@ -111,6 +111,8 @@ pub enum Perm {
     ManageRoles,
     /// Read, search and export the audit log (audit administrator).
     ReadAudit,
+    /// See the units of one's own region subtree (every business role; never an administrator).
+    ViewUnits,
 }
 
 impl Role {
@@ -120,7 +122,7 @@ impl Role {
             (Role::SystemAdmin, Perm::ManageAccounts)
                 | (Role::SecurityAdmin, Perm::ManageRoles)
                 | (Role::AuditAdmin, Perm::ReadAudit)
-        )
+        ) || (perm == Perm::ViewUnits && !self.is_administrator())
     }
 }
 

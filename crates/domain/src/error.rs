@@ -30,10 +30,14 @@ pub enum Error {
     RouteNotFound(String),
     #[error("查询参数不正确：{0}")]
     InvalidQuery(String),
+    #[error("请求正文不是有效的 JSON：{0}")]
+    InvalidJson(String),
     #[error("请先登录")]
     Unauthenticated,
     #[error("没有权限执行此操作")]
     Forbidden,
+    #[error("{0}不在您的管辖范围内")]
+    OutsideScope(String),
     #[error("请求已失效，请刷新页面后重试")]
     CsrfRejected,
     #[error("尝试过于频繁，请一分钟后再试")]
@@ -54,8 +58,10 @@ impl Error {
             Error::RegionNotFound(_) => "region_not_found",
             Error::RouteNotFound(_) => "not_found",
             Error::InvalidQuery(_) => "invalid_query",
+            Error::InvalidJson(_) => "invalid_json",
             Error::Unauthenticated => "unauthenticated",
             Error::Forbidden => "forbidden",
+            Error::OutsideScope(_) => "outside_scope",
             Error::CsrfRejected => "csrf_rejected",
             Error::RateLimited => "rate_limited",
             Error::RetentionNotReached(_) => "retention_not_reached",
@@ -68,10 +74,11 @@ impl Error {
         match self {
             Error::InvalidRegionCode(_)
             | Error::InvalidQuery(_)
+            | Error::InvalidJson(_)
             | Error::RetentionNotReached(_) => ErrorKind::Invalid,
             Error::RegionNotFound(_) | Error::RouteNotFound(_) => ErrorKind::NotFound,
             Error::Unauthenticated => ErrorKind::Unauthenticated,
-            Error::Forbidden | Error::CsrfRejected => ErrorKind::Forbidden,
+            Error::Forbidden | Error::OutsideScope(_) | Error::CsrfRejected => ErrorKind::Forbidden,
             Error::RateLimited => ErrorKind::RateLimited,
             Error::DatabaseUnavailable => ErrorKind::Unavailable,
             Error::Internal => ErrorKind::Internal,

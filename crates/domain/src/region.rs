@@ -68,6 +68,12 @@ impl RegionCode {
         Some(RegionCode(parent))
     }
 
+    /// Whether `other` is this unit or lies below it: the subtree a user's permissions cover.
+    /// The code is the materialized path, so this is a prefix test on the short form.
+    pub fn contains(&self, other: &RegionCode) -> bool {
+        other.as_str().starts_with(self.short())
+    }
+
     /// The short form used in published lists (`120101` for a county).
     pub fn short(&self) -> &str {
         &self.as_str()[..SEGMENT_ENDS[self.level().depth() - 1]]
@@ -384,6 +390,23 @@ mod tests {
         assert_eq!(Level::parse("省部级"), None);
     }
 
+    #[test]
+    fn subtrees() {
+        let code = |s| RegionCode::parse(s).unwrap();
+        let heping = code("120101");
+        assert!(heping.contains(&code("120101001001")));
+        assert!(heping.contains(&heping));
+        assert!(
+            !heping.contains(&code("120102001")),
+            "a neighbouring district"
+        );
+        assert!(!heping.contains(&code("12")), "not upwards");
+        assert!(code("12").contains(&code("120225100201")));
+        // 东莞: a city without districts, its townships under a zero county segment.
+        assert!(code("4419").contains(&code("441900003")));
+        assert!(!code("441900003").contains(&code("441900004")));
+    }
+
     proptest! {
         /// Any well-formed code round-trips through its short form, and walking up the
         /// parents reaches a province in exactly depth-1 steps.
@@ -399,6 +422,7 @@ mod tests {
             let mut cur = code;
             while let Some(parent) = cur.parent() {
                 prop_assert!(code.as_str().starts_with(parent.short()));
+                prop_assert!(parent.contains(&code) && !code.contains(&parent) || parent == code);
                 prop_assert_eq!(parent.level().depth() + 1, cur.level().depth());
                 cur = parent;
                 steps += 1;

@@ -64,8 +64,6 @@ pub enum AccountError {
     UnknownRegion(String),
     #[error("账号“{0}”不存在")]
     UnknownAccount(String),
-    #[error("至少须选择一个角色")]
-    NoRole,
     #[error("不能对自己的账号执行此操作")]
     OwnAccount,
     #[error("当前密码不正确")]
@@ -306,9 +304,6 @@ pub async fn set_roles(
         return Err(AccountError::OwnAccount);
     }
     let a = find(db, username).await?;
-    if roles.is_empty() {
-        return Err(AccountError::NoRole);
-    }
     check_roles(roles).map_err(AccountError::Roles)?;
     let region = RegionCode::parse(&a.region_code).map_err(AccountError::Store)?;
     check_placement(db, roles, &region, a.department_code.as_deref()).await?;
@@ -415,12 +410,38 @@ async fn remember_password(
 
 /// Every account with its roles, by username.
 pub async fn list(db: &DatabaseConnection) -> Result<Vec<AccountSummary>, Error> {
-    let accounts = account::Entity::find()
-        .order_by_asc(account::Column::Username)
+    summaries(db, account::Entity::find()).await
+}
+
+/// The accounts of one unit (not of the units below it), by username.
+pub async fn in_unit(
+    db: &DatabaseConnection,
+    unit: &RegionCode,
+) -> Result<Vec<AccountSummary>, Error> {
+    summaries(
+        db,
+        account::Entity::find().filter(account::Column::RegionCode.eq(unit.as_str())),
+    )
+    .await
+}
+
+async fn summaries(
+    db: &DatabaseConnection,
+    query: sea_orm::Select<account::Entity>,
+) -> Result<Vec<AccountSummary>, Error> {
+    use sea_orm::{QuerySelect, QueryTrait};
+    let ids = query
+        .clone()
+        .select_only()
+        .column(account::Column::Id)
+        .into_query();
+    let roles = account_role::Entity::find()
+        .filter(account_role::Column::AccountId.in_subquery(ids))
         .all(db)
         .await
         .map_err(db_error)?;
-    let roles = account_role::Entity::find()
+    let accounts = query
+        .order_by_asc(account::Column::Username)
         .all(db)
         .await
         .map_err(db_error)?;

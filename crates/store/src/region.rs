@@ -96,6 +96,19 @@ pub async fn roots(db: &DatabaseConnection) -> Result<Vec<Region>, Error> {
         .map_err(db_error)
 }
 
+/// The units in force among `codes`, by code (codes not in force are simply not returned).
+pub async fn get_many(db: &DatabaseConnection, codes: &[RegionCode]) -> Result<Vec<Region>, Error> {
+    let codes = codes.iter().map(|c| c.as_str().to_owned());
+    let rows = Entity::find()
+        .filter(in_force())
+        .filter(Column::Code.is_in(codes))
+        .order_by_asc(Column::Code)
+        .all(db)
+        .await
+        .map_err(db_error)?;
+    Ok(rows.into_iter().map(to_domain).collect())
+}
+
 /// The direct children in force, by code.
 pub async fn children(
     db: &DatabaseConnection,

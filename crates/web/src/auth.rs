@@ -152,7 +152,33 @@ impl CurrentUser {
         Err(Error::Forbidden)
     }
 
-    /// The anti-forgery token of a form must match the session's.
+    /// Passes when the caller holds `perm` and `unit` lies in the caller's region subtree; acting
+    /// outside it is refused with 403 and audited like any other refusal.
+    pub async fn require_within(
+        &self,
+        state: &AppState,
+        perm: Perm,
+        unit: &jianfu_domain::Region,
+        object: &str,
+    ) -> Result<(), Error> {
+        self.require(state, perm, object).await?;
+        if self.principal.region.contains(&unit.code) {
+            return Ok(());
+        }
+        let entry = AuditEntry {
+            result: "denied".into(),
+            after: Some(format!(
+                "{{\"region\":\"{}\",\"scope\":\"{}\"}}",
+                unit.code, self.principal.region
+            )),
+            ..self.audit_entry("authz.out_of_scope", object)
+        };
+        jianfu_store::audit::append(&state.db, &entry)
+            .await
+            .map_err(|_| Error::Internal)?;
+        Err(Error::OutsideScope(unit.name.clone()))
+    }
+
     /// An audit entry for something this user did to `object` (result `ok`; before/after
     /// left for the caller or the store to fill in).
     pub fn audit_entry(&self, event: &str, object: &str) -> AuditEntry {
@@ -168,6 +194,7 @@ impl CurrentUser {
         }
     }
 
+    /// The anti-forgery token of a form must match the session's.
     pub fn check_csrf(&self, sent: &str) -> Result<(), Error> {
         match &self.principal.csrf {
             Some(expected) if constant_time_eq(expected.as_bytes(), sent.as_bytes()) => Ok(()),

@@ -5,7 +5,7 @@ mod health;
 mod me;
 pub(crate) mod regions;
 
-use axum::extract::FromRequestParts;
+use axum::extract::{FromRequest, FromRequestParts};
 use jianfu_domain::Error;
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
@@ -51,12 +51,13 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(regions::search))
         .routes(routes!(regions::get_region))
         .routes(routes!(regions::children))
+        .routes(routes!(regions::lookup))
         .routes(routes!(me::me))
 }
 
 /// Who may call each API route; the route coverage test checks every documented route is here
 /// and enforced.
-pub const ACCESS: [(&str, crate::views::Access); 5] = [
+pub const ACCESS: [(&str, crate::views::Access); 6] = [
     ("/healthz", crate::views::Access::Public),
     ("/api/v1/regions", crate::views::Access::Public),
     ("/api/v1/regions/{code}", crate::views::Access::Public),
@@ -64,6 +65,7 @@ pub const ACCESS: [(&str, crate::views::Access); 5] = [
         "/api/v1/regions/{code}/children",
         crate::views::Access::Public,
     ),
+    ("/api/v1/regions/lookup", crate::views::Access::LoggedIn),
     ("/api/v1/me", crate::views::Access::LoggedIn),
 ];
 
@@ -75,5 +77,38 @@ pub struct ApiQuery<T>(pub T);
 impl From<axum::extract::rejection::QueryRejection> for ApiError {
     fn from(r: axum::extract::rejection::QueryRejection) -> Self {
         ApiError(Error::InvalidQuery(r.body_text()))
+    }
+}
+
+/// `Json` whose rejection is our JSON error (`invalid_json`, 400) in Chinese, naming where the
+/// body went wrong, instead of axum's plain text.
+#[derive(FromRequest)]
+#[from_request(via(axum::Json), rejection(ApiError))]
+pub struct ApiJson<T>(pub T);
+
+impl From<axum::extract::rejection::JsonRejection> for ApiError {
+    fn from(r: axum::extract::rejection::JsonRejection) -> Self {
+        use axum::extract::rejection::JsonRejection as R;
+        let detail = r.body_text();
+        let message = match r {
+            R::MissingJsonContentType(_) => "请以 Content-Type: application/json 发送".to_owned(),
+            R::JsonSyntaxError(_) => format!("语法错误{}", position(&detail)),
+            R::JsonDataError(_) => format!("字段或取值不符合要求{}", position(&detail)),
+            _ => "无法读取请求正文".to_owned(),
+        };
+        ApiError(Error::InvalidJson(message))
+    }
+}
+
+/// "…at line 3 column 7" in serde's message → "（第 3 行第 7 列附近）".
+fn position(detail: &str) -> String {
+    let number_after = |word: &str| {
+        let rest = &detail[detail.rfind(word)? + word.len()..];
+        let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+        (!digits.is_empty()).then_some(digits)
+    };
+    match (number_after("line "), number_after("column ")) {
+        (Some(line), Some(column)) => format!("（第 {line} 行第 {column} 列附近）"),
+        _ => String::new(),
     }
 }

@@ -8,8 +8,9 @@ use jianfu_store::region::{self, RegionFilter};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::ApiQuery;
+use super::{ApiJson, ApiQuery};
 use crate::AppState;
+use crate::auth::CurrentUser;
 use crate::error::{ApiError, ErrorBody};
 
 /// One administrative unit as it is in force now.
@@ -144,6 +145,66 @@ pub async fn search(
     };
     let page = PageRequest::new(params.page, params.per_page);
     Ok(Json(region::search(&state.db, &filter, page).await?.into()))
+}
+
+/// Codes one lookup may carry.
+const LOOKUP_LIMIT: usize = 1000;
+
+#[derive(Deserialize, ToSchema)]
+pub struct LookupRequest {
+    /// Region codes, 12-digit or short form, at most 1,000.
+    #[schema(example = json!(["120101001001", "120225100201"]))]
+    codes: Vec<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct LookupResult {
+    /// Units in force among the codes, by code.
+    found: Vec<RegionDto>,
+    /// Codes that are not region codes at all, as sent.
+    invalid: Vec<String>,
+    /// Well-formed codes with no unit in force.
+    missing: Vec<String>,
+}
+
+/// Checks many codes at once — e.g. a department's target list before it sends a task.
+#[utoipa::path(post, path = "/api/v1/regions/lookup", tag = "区划",
+    security(("bearer" = [])),
+    request_body = LookupRequest,
+    responses(
+        (status = 200, body = LookupResult),
+        (status = 400, body = ErrorBody, description = "正文不是有效的 JSON (invalid_json) 或代码过多 (invalid_query)"),
+        (status = 401, body = ErrorBody, description = "未登录或令牌无效 (unauthenticated)")))]
+pub async fn lookup(
+    State(state): State<AppState>,
+    _user: CurrentUser,
+    ApiJson(request): ApiJson<LookupRequest>,
+) -> Result<Json<LookupResult>, ApiError> {
+    if request.codes.len() > LOOKUP_LIMIT {
+        return Err(Error::InvalidQuery(format!(
+            "一次最多查询 {LOOKUP_LIMIT} 个代码，本次 {} 个",
+            request.codes.len()
+        ))
+        .into());
+    }
+    let (mut codes, mut invalid) = (Vec::new(), Vec::new());
+    for raw in request.codes {
+        match RegionCode::parse(&raw) {
+            Ok(code) => codes.push(code),
+            Err(_) => invalid.push(raw),
+        }
+    }
+    let found = region::get_many(&state.db, &codes).await?;
+    let missing = codes
+        .iter()
+        .filter(|c| !found.iter().any(|r| r.code == **c))
+        .map(|c| c.to_string())
+        .collect();
+    Ok(Json(LookupResult {
+        found: found.into_iter().map(Into::into).collect(),
+        invalid,
+        missing,
+    }))
 }
 
 /// An optional enumerated parameter: empty means absent, an unknown word is refused.

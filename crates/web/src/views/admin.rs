@@ -241,10 +241,11 @@ impl RolesPage {
     }
 }
 
-const PERMS: [(Perm, &str); 3] = [
+const PERMS: [(Perm, &str); 4] = [
     (Perm::ManageAccounts, "账号管理"),
     (Perm::ManageRoles, "角色与安全设置"),
     (Perm::ReadAudit, "审计日志查阅"),
+    (Perm::ViewUnits, "辖区单位查看"),
 ];
 
 async fn roles_page(state: &AppState, user: &CurrentUser) -> Result<RolesPage, PageError> {

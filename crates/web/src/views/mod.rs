@@ -5,6 +5,7 @@ mod admin;
 mod home;
 mod regions;
 mod session;
+mod units;
 
 use axum::Router;
 use axum::http::HeaderMap;
@@ -38,6 +39,11 @@ pub fn pages() -> Vec<(&'static str, Access, MethodRouter<AppState>)> {
         ),
         ("/logout", LoggedIn, post(session::logout)),
         ("/me", LoggedIn, get(session::workbench)),
+        (
+            "/units/{code}",
+            Access::Perm(P::ViewUnits),
+            get(units::show),
+        ),
         (
             "/account/password",
             LoggedIn,
@@ -85,7 +91,7 @@ pub fn router() -> Router<AppState> {
 /// The header menu: public entries, then what the caller's roles open.
 pub struct Nav {
     pub user: Option<NavUser>,
-    pub menu: Vec<(&'static str, &'static str)>,
+    pub menu: Vec<(&'static str, String)>,
 }
 
 pub struct NavUser {
@@ -95,20 +101,23 @@ pub struct NavUser {
 
 impl Nav {
     pub fn new(user: Option<&Principal>) -> Nav {
-        let mut menu = vec![("首页", "/"), ("行政区划", "/regions")];
+        let mut menu = vec![("首页", "/".into()), ("行政区划", "/regions".into())];
         if let Some(p) = user {
-            menu.push(("工作台", "/me"));
+            menu.push(("工作台", "/me".into()));
+            if p.roles.iter().any(|r| r.has(Perm::ViewUnits)) {
+                menu.push(("辖区单位", format!("/units/{}", p.region)));
+            }
             for (role, label, href) in [
                 (Role::SystemAdmin, "账号管理", "/admin/accounts"),
                 (Role::SecurityAdmin, "角色权限", "/admin/roles"),
                 (Role::AuditAdmin, "审计日志", "/admin/audit"),
             ] {
                 if p.roles.contains(&role) {
-                    menu.push((label, href));
+                    menu.push((label, href.into()));
                 }
             }
         }
-        menu.push(("接口文档", "/api/docs/"));
+        menu.push(("接口文档", "/api/docs/".into()));
         Nav {
             user: user.map(|p| NavUser {
                 name: p.display_name.clone(),

@@ -52,7 +52,15 @@ pub struct RegionTable {
 }
 
 impl RegionTable {
-    fn new(page: &Page<Region>, base: String) -> Self {
+    /// The same table with each unit linking to its page at `prefix` + code (e.g. `/units/`).
+    pub(super) fn linking_to(mut self, prefix: &str) -> Self {
+        for row in &mut self.rows {
+            row.href = format!("{prefix}{}", row.code);
+        }
+        self
+    }
+
+    pub(super) fn new(page: &Page<Region>, base: String) -> Self {
         RegionTable {
             rows: page.items.iter().map(RegionRow::from).collect(),
             total: thousands(page.total),

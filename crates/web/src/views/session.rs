@@ -155,6 +155,8 @@ pub struct Workbench {
     department: Option<String>,
     must_change_password: bool,
     csrf: String,
+    /// 单位概况 of the user's own unit, for business roles.
+    unit_link: Option<String>,
 }
 
 pub async fn workbench(
@@ -182,6 +184,11 @@ pub async fn workbench(
         department,
         must_change_password: p.must_change_password,
         csrf: p.csrf.clone().unwrap_or_default(),
+        unit_link: p
+            .roles
+            .iter()
+            .any(|r| r.has(jianfu_domain::account::Perm::ViewUnits))
+            .then(|| format!("/units/{}", p.region)),
     })
 }
 
