@@ -1,6 +1,8 @@
 // Journey: three roles log in and each sees only its own unit; the system administrator changes
-// the one-time password and opens account management; the audit administrator reads the log;
-// a village worker uses a phone.
+// the one-time password, manages accounts and disables/re-enables one; the security
+// administrator is told why a role combination is refused; a township officer opens 单位概况
+// and is refused a unit outside its subtree; the audit administrator reads the log; a village
+// worker uses a phone.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -87,8 +89,29 @@ test('the system administrator replaces the one-time password and manages accoun
   assert.ok(await page.isVisible('td:text-is("sq.zhao")'));
   assert.equal(await page.isVisible('nav >> text=审计日志'), false, 'no audit menu for the system administrator');
   await page.screenshot({ path: join(shots, 'admin-accounts.png') });
+  // Disable and re-enable an account from its row.
+  const row = page.locator('tr', { has: page.locator('td:text-is("jd.qian")') });
+  await row.locator('button:has-text("停用")').click();
+  await page.waitForSelector('.ok:has-text("已停用账号 jd.qian")');
+  await page.screenshot({ path: join(shots, 'admin-account-disabled.png') });
+  await page.locator('tr', { has: page.locator('td:text-is("jd.qian")') }).locator('button:has-text("启用")').click();
+  await page.waitForSelector('.ok:has-text("已启用账号 jd.qian")');
   await page.goto(server.base + '/admin/audit');
   await page.waitForSelector('text=没有权限执行此操作');
+  await page.close();
+});
+
+test('the security administrator assigns roles and is told why a combination is refused', async () => {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
+  await login(page, 'secadmin', server.admins.secadmin);
+  await changePassword(page, server.admins.secadmin, 'Anquan-Guanli-2026');
+  await enrollSecondFactor(page);
+  await page.click('nav >> text=角色权限');
+  const row = page.locator('tr', { has: page.locator('td:text-is("sq.zhao")') });
+  await row.locator('label:has-text("审计管理员") input').check();
+  await row.locator('button:has-text("保存")').click();
+  await page.waitForSelector('.alert:has-text("三员分立")');
+  await page.screenshot({ path: join(shots, 'admin-roles.png') });
   await page.close();
 });
 
@@ -105,6 +128,16 @@ test('a township officer sees its own subdistrict only', async () => {
     assert.equal(await page.isVisible(`nav >> text=${admin}`), false, admin);
   }
   await page.screenshot({ path: join(shots, 'workbench.png') });
+  // 单位概况: its own subdistrict and the communities below it, nothing beside it.
+  await page.click('a:has-text("本单位概况")');
+  await page.waitForURL(/\/units\/120101001000$/);
+  await page.click('td a:has-text("花园路社区居委会")');
+  await page.waitForSelector('td:text-is("sq.zhao")');
+  await page.screenshot({ path: join(shots, 'unit.png') });
+  const other = await page.goto(server.base + '/units/120101002');
+  assert.equal(other.status(), 403);
+  await page.waitForSelector('text=不在您的管辖范围内');
+  await page.goto(server.base + '/me');
   await page.click('.logout button');
   await page.waitForSelector('a.login');
   await page.close();
@@ -120,6 +153,10 @@ test('a village worker on a phone, and the audit administrator reading the log',
   const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   assert.ok(overflow <= 0, `no sideways scrolling (overflow ${overflow}px)`);
   await phone.screenshot({ path: join(shots, 'workbench-phone.png'), fullPage: true });
+  await phone.click('a:has-text("本单位概况")');
+  await phone.waitForSelector('h1:has-text("花园路社区居委会")');
+  const unitOverflow = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(unitOverflow <= 0, `unit page: no sideways scrolling (overflow ${unitOverflow}px)`);
   await phone.close();
 
   const page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
