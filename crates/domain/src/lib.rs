@@ -3,6 +3,7 @@
 
 pub mod account;
 pub mod audit;
+pub mod catalog;
 pub mod department;
 pub mod error;
 pub mod page;
