@@ -6,6 +6,8 @@
 //! only, or a shorter period), or add district detail (制度依据、职责范围、运行流程). It may never
 //! widen the city base: no new items, no wider applicability, no longer validity.
 
+pub mod adjustment;
+
 use std::collections::BTreeMap;
 use std::fmt;
 

@@ -1,0 +1,488 @@
+//! Adjustments (动态调整): every change to a directory is a draft of added, modified and retired
+//! items with a reason and a basis; civil affairs reviews it, the party committee/government of
+//! that level approves it, and publication makes it a new immutable version with an effective
+//! day. This module holds the procedure (a small state machine) and how a draft's changes turn
+//! the version in force into the next one.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use chrono::NaiveDate;
+
+use super::{DirectoryItem, ItemCode};
+use crate::account::Role;
+
+/// One change a draft proposes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Change {
+    Add(DirectoryItem),
+    /// The item as it should read from now on (same code).
+    Modify(DirectoryItem),
+    Retire(ItemCode),
+}
+
+impl Change {
+    pub fn code(&self) -> &ItemCode {
+        match self {
+            Change::Add(i) | Change::Modify(i) => &i.code,
+            Change::Retire(c) => c,
+        }
+    }
+}
+
+/// Why a draft's changes cannot be applied to the version in force.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ChangeProblem {
+    AlreadyExists(ItemCode),
+    NotInDirectory(ItemCode),
+    /// Two changes of one draft touch the same item.
+    Twice(ItemCode),
+}
+
+impl fmt::Display for ChangeProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ChangeProblem::AlreadyExists(c) => write!(f, "新增事项 {c} 的编码已在目录中"),
+            ChangeProblem::NotInDirectory(c) => {
+                write!(f, "事项 {c} 不在现行目录中，无法修改或取消")
+            }
+            ChangeProblem::Twice(c) => write!(f, "同一调整中事项 {c} 出现了两次"),
+        }
+    }
+}
+
+/// The items of the next version: `current` with `changes` applied, in code order. Every problem
+/// is reported, not just the first.
+pub fn apply(
+    current: &[DirectoryItem],
+    changes: &[Change],
+) -> Result<Vec<DirectoryItem>, Vec<ChangeProblem>> {
+    let mut items: BTreeMap<ItemCode, DirectoryItem> = current
+        .iter()
+        .map(|i| (i.code.clone(), i.clone()))
+        .collect();
+    let mut seen = std::collections::BTreeSet::new();
+    let mut problems = Vec::new();
+    for change in changes {
+        let code = change.code().clone();
+        if !seen.insert(code.clone()) {
+            problems.push(ChangeProblem::Twice(code));
+            continue;
+        }
+        match change {
+            Change::Add(item) => {
+                if items.contains_key(&code) {
+                    problems.push(ChangeProblem::AlreadyExists(code));
+                } else {
+                    items.insert(code, item.clone());
+                }
+            }
+            Change::Modify(item) => match items.get_mut(&code) {
+                Some(slot) => *slot = item.clone(),
+                None => problems.push(ChangeProblem::NotInDirectory(code)),
+            },
+            Change::Retire(_) => {
+                if items.remove(&code).is_none() {
+                    problems.push(ChangeProblem::NotInDirectory(code));
+                }
+            }
+        }
+    }
+    if problems.is_empty() {
+        Ok(items.into_values().collect())
+    } else {
+        Err(problems)
+    }
+}
+
+/// Where a draft stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Stage {
+    Draft,
+    /// Waiting for civil affairs' review (审核).
+    Submitted,
+    /// Reviewed; waiting for the party committee/government's approval (审批).
+    Reviewed,
+    /// Approved; waiting for publication with an effective day.
+    Approved,
+    Published {
+        version: u32,
+        effective_from: NaiveDate,
+    },
+    /// Sent back to the drafter with reasons; it can be changed and submitted again.
+    Returned {
+        reason: String,
+    },
+    Rejected {
+        reason: String,
+    },
+}
+
+impl Stage {
+    pub fn label(&self) -> &'static str {
+        match self {
+            Stage::Draft => "草稿",
+            Stage::Submitted => "待审核",
+            Stage::Reviewed => "待审批",
+            Stage::Approved => "待发布",
+            Stage::Published { .. } => "已发布",
+            Stage::Returned { .. } => "已退回",
+            Stage::Rejected { .. } => "未批准",
+        }
+    }
+
+    /// Whether the draft's changes may still be edited (or rows imported into it).
+    pub fn editable(&self) -> bool {
+        matches!(self, Stage::Draft | Stage::Returned { .. })
+    }
+}
+
+/// What someone does to a draft.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    Submit,
+    /// Civil affairs passes the draft on to approval.
+    Review,
+    Approve,
+    /// Back to the drafter, from review or from approval.
+    Return {
+        reason: String,
+    },
+    Reject {
+        reason: String,
+    },
+    Publish {
+        version: u32,
+        effective_from: NaiveDate,
+    },
+}
+
+/// Who acts: the role they act in and whether they wrote the draft.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Actor {
+    pub role: Role,
+    pub is_drafter: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StepError {
+    /// The action makes no sense at this stage.
+    Stage {
+        stage: &'static str,
+        action: &'static str,
+    },
+    /// The actor's role does not do this step.
+    Role { action: &'static str, needs: Role },
+    /// The drafter cannot review their own draft.
+    OwnDraft,
+    /// Returns and rejections need a reason; a draft needs at least one change.
+    Missing(&'static str),
+    /// Publication on a day before the day it is decided.
+    EffectiveInPast,
+}
+
+impl fmt::Display for StepError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StepError::Stage { stage, action } => write!(f, "调整处于“{stage}”状态，不能{action}"),
+            StepError::Role { action, needs } => write!(f, "{action}须由{needs}办理"),
+            StepError::OwnDraft => write!(f, "起草人不能审核自己起草的调整"),
+            StepError::Missing(what) => write!(f, "请填写{what}"),
+            StepError::EffectiveInPast => write!(f, "生效日期不能早于今天"),
+        }
+    }
+}
+
+impl Action {
+    fn label(&self) -> &'static str {
+        match self {
+            Action::Submit => "提交",
+            Action::Review => "审核通过",
+            Action::Approve => "批准",
+            Action::Return { .. } => "退回",
+            Action::Reject { .. } => "不予批准",
+            Action::Publish { .. } => "发布",
+        }
+    }
+}
+
+/// The next stage of a draft with `changes` changes when `actor` does `action` on `today`.
+/// Civil affairs drafts, reviews and publishes; the approver approves or rejects; either may
+/// return a draft at their step.
+pub fn step(
+    stage: &Stage,
+    action: &Action,
+    actor: Actor,
+    changes: usize,
+    today: NaiveDate,
+) -> Result<Stage, StepError> {
+    let wrong_stage = || StepError::Stage {
+        stage: stage.label(),
+        action: action.label(),
+    };
+    let needs = |role: Role| {
+        if actor.role == role {
+            Ok(())
+        } else {
+            Err(StepError::Role {
+                action: action.label(),
+                needs: role,
+            })
+        }
+    };
+    let reason_given = |reason: &str| {
+        if reason.trim().is_empty() {
+            Err(StepError::Missing("理由"))
+        } else {
+            Ok(reason.trim().to_owned())
+        }
+    };
+    match (stage, action) {
+        (s, Action::Submit) if s.editable() => {
+            needs(Role::CivilAffairs)?;
+            if changes == 0 {
+                return Err(StepError::Missing("至少一项调整内容"));
+            }
+            Ok(Stage::Submitted)
+        }
+        (Stage::Submitted, Action::Review) => {
+            needs(Role::CivilAffairs)?;
+            if actor.is_drafter {
+                return Err(StepError::OwnDraft);
+            }
+            Ok(Stage::Reviewed)
+        }
+        (Stage::Submitted, Action::Return { reason }) => {
+            needs(Role::CivilAffairs)?;
+            if actor.is_drafter {
+                return Err(StepError::OwnDraft);
+            }
+            Ok(Stage::Returned {
+                reason: reason_given(reason)?,
+            })
+        }
+        (Stage::Reviewed, Action::Approve) => {
+            needs(Role::Approver)?;
+            Ok(Stage::Approved)
+        }
+        (Stage::Reviewed, Action::Return { reason }) => {
+            needs(Role::Approver)?;
+            Ok(Stage::Returned {
+                reason: reason_given(reason)?,
+            })
+        }
+        (Stage::Reviewed, Action::Reject { reason }) => {
+            needs(Role::Approver)?;
+            Ok(Stage::Rejected {
+                reason: reason_given(reason)?,
+            })
+        }
+        (
+            Stage::Approved,
+            Action::Publish {
+                version,
+                effective_from,
+            },
+        ) => {
+            needs(Role::CivilAffairs)?;
+            if *effective_from < today {
+                return Err(StepError::EffectiveInPast);
+            }
+            Ok(Stage::Published {
+                version: *version,
+                effective_from: *effective_from,
+            })
+        }
+        _ => Err(wrong_stage()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::{Applicability, DirectoryKind};
+    use proptest::prelude::*;
+
+    fn day(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    fn item(n: u32, name: &str) -> DirectoryItem {
+        DirectoryItem {
+            code: ItemCode::numbered(DirectoryKind::Duty, n),
+            name: name.into(),
+            category: "依法履职".into(),
+            basis: "《中华人民共和国城市居民委员会组织法》第三条".into(),
+            department: "市民政局".into(),
+            village_role: String::new(),
+            support: String::new(),
+            applicability: Applicability::Both,
+            valid_from: day("2023-06-01"),
+            valid_to: None,
+            guide: None,
+            refusal_guidance: None,
+        }
+    }
+
+    #[test]
+    fn changes_make_the_next_version() {
+        let current = vec![item(1, "召集居民会议"), item(2, "管理集体财产")];
+        let next = apply(
+            &current,
+            &[
+                Change::Add(item(3, "开展便民服务")),
+                Change::Modify(item(1, "召集居民会议并报告工作")),
+                Change::Retire(ItemCode::numbered(DirectoryKind::Duty, 2)),
+            ],
+        )
+        .unwrap();
+        let names: Vec<&str> = next.iter().map(|i| i.name.as_str()).collect();
+        assert_eq!(names, ["召集居民会议并报告工作", "开展便民服务"]);
+        assert_eq!(current.len(), 2, "the version in force is untouched");
+    }
+
+    #[test]
+    fn every_impossible_change_is_reported() {
+        let current = vec![item(1, "召集居民会议")];
+        let problems = apply(
+            &current,
+            &[
+                Change::Add(item(1, "重复")),
+                Change::Modify(item(7, "不存在")),
+                Change::Retire(ItemCode::numbered(DirectoryKind::Duty, 8)),
+                Change::Retire(ItemCode::numbered(DirectoryKind::Duty, 7)),
+            ],
+        )
+        .unwrap_err();
+        let text: Vec<String> = problems.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            text,
+            [
+                "新增事项 LZ-001 的编码已在目录中",
+                "事项 LZ-007 不在现行目录中，无法修改或取消",
+                "事项 LZ-008 不在现行目录中，无法修改或取消",
+                "同一调整中事项 LZ-007 出现了两次",
+            ]
+        );
+    }
+
+    const CIVIL: Actor = Actor {
+        role: Role::CivilAffairs,
+        is_drafter: false,
+    };
+    const DRAFTER: Actor = Actor {
+        role: Role::CivilAffairs,
+        is_drafter: true,
+    };
+    const APPROVER: Actor = Actor {
+        role: Role::Approver,
+        is_drafter: false,
+    };
+
+    #[test]
+    fn the_procedure_from_draft_to_publication() {
+        let today = day("2026-11-28");
+        let s = step(&Stage::Draft, &Action::Submit, DRAFTER, 3, today).unwrap();
+        assert_eq!(
+            step(&s, &Action::Review, DRAFTER, 3, today),
+            Err(StepError::OwnDraft)
+        );
+        let s = step(&s, &Action::Review, CIVIL, 3, today).unwrap();
+        assert_eq!(
+            step(&s, &Action::Approve, CIVIL, 3, today)
+                .unwrap_err()
+                .to_string(),
+            "批准须由党委政府审批人员办理"
+        );
+        let back = Action::Return {
+            reason: "依据不充分".into(),
+        };
+        let returned = step(&s, &back, APPROVER, 3, today).unwrap();
+        assert!(returned.editable());
+        let s = step(&returned, &Action::Submit, DRAFTER, 3, today).unwrap();
+        let s = step(&s, &Action::Review, CIVIL, 3, today).unwrap();
+        let s = step(&s, &Action::Approve, APPROVER, 3, today).unwrap();
+        let early = Action::Publish {
+            version: 2,
+            effective_from: day("2026-11-01"),
+        };
+        assert_eq!(
+            step(&s, &early, CIVIL, 3, today),
+            Err(StepError::EffectiveInPast)
+        );
+        let publish = Action::Publish {
+            version: 2,
+            effective_from: day("2027-01-01"),
+        };
+        let done = step(&s, &publish, CIVIL, 3, today).unwrap();
+        assert_eq!(done.label(), "已发布");
+        assert_eq!(
+            step(&done, &Action::Submit, DRAFTER, 3, today)
+                .unwrap_err()
+                .to_string(),
+            "调整处于“已发布”状态，不能提交",
+            "a published version is never changed"
+        );
+        assert_eq!(
+            step(&Stage::Draft, &Action::Submit, DRAFTER, 0, today),
+            Err(StepError::Missing("至少一项调整内容"))
+        );
+        let blank = Action::Reject { reason: " ".into() };
+        let s = step(&Stage::Draft, &Action::Submit, DRAFTER, 1, today).unwrap();
+        let s = step(&s, &Action::Review, CIVIL, 1, today).unwrap();
+        assert_eq!(
+            step(&s, &blank, APPROVER, 1, today),
+            Err(StepError::Missing("理由"))
+        );
+    }
+
+    fn action() -> impl Strategy<Value = (Action, Actor)> {
+        let actor = prop_oneof![Just(CIVIL), Just(DRAFTER), Just(APPROVER)];
+        let action = prop_oneof![
+            Just(Action::Submit),
+            Just(Action::Review),
+            Just(Action::Approve),
+            Just(Action::Return {
+                reason: "需修改".into()
+            }),
+            Just(Action::Reject {
+                reason: "不予批准".into()
+            }),
+            Just(Action::Publish {
+                version: 2,
+                effective_from: day("2027-01-01")
+            }),
+        ];
+        (action, actor)
+    }
+
+    proptest! {
+        /// Against any sequence of actions by anyone: nothing is published without a review by
+        /// someone other than the drafter followed by an approver's approval, and once
+        /// published or rejected a draft never moves again.
+        #[test]
+        fn publication_needs_review_and_approval(steps in proptest::collection::vec(action(), 0..30)) {
+            let today = day("2026-11-28");
+            let mut stage = Stage::Draft;
+            let (mut reviewed_by_other, mut approved) = (false, false);
+            for (action, actor) in steps {
+                let before = stage.clone();
+                if let Ok(next) = step(&stage, &action, actor, 1, today) {
+                    let settled = matches!(before, Stage::Published { .. } | Stage::Rejected { .. });
+                    prop_assert!(!settled, "a settled draft moved");
+                    match next {
+                        Stage::Reviewed => reviewed_by_other = !actor.is_drafter && actor.role == Role::CivilAffairs,
+                        Stage::Approved => approved = reviewed_by_other && actor.role == Role::Approver,
+                        Stage::Published { .. } => prop_assert!(approved),
+                        Stage::Submitted | Stage::Returned { .. } => {
+                            reviewed_by_other = false;
+                            approved = false;
+                        }
+                        _ => {}
+                    }
+                    stage = next;
+                }
+            }
+        }
+    }
+}
