@@ -5,6 +5,7 @@
 //! the version in force into the next one.
 
 use std::collections::BTreeMap;
+use std::collections::btree_map::Entry;
 use std::fmt;
 
 use chrono::NaiveDate;
@@ -70,13 +71,12 @@ pub fn apply(
             continue;
         }
         match change {
-            Change::Add(item) => {
-                if items.contains_key(&code) {
-                    problems.push(ChangeProblem::AlreadyExists(code));
-                } else {
-                    items.insert(code, item.clone());
+            Change::Add(item) => match items.entry(code) {
+                Entry::Occupied(e) => problems.push(ChangeProblem::AlreadyExists(e.key().clone())),
+                Entry::Vacant(e) => {
+                    e.insert(item.clone());
                 }
-            }
+            },
             Change::Modify(item) => match items.get_mut(&code) {
                 Some(slot) => *slot = item.clone(),
                 None => problems.push(ChangeProblem::NotInDirectory(code)),
