@@ -8,6 +8,7 @@ mod accounts;
 mod admin;
 mod audit;
 mod auth;
+mod catalog;
 mod cli;
 mod import;
 mod pages;

@@ -321,6 +321,8 @@ mod tests {
             valid_to: None,
             guide: None,
             refusal_guidance: None,
+            source: String::new(),
+            is_demo: false,
         }
     }
 

@@ -12,11 +12,13 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
 
 use crate::RegionKind;
 
 /// The lists the city publishes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum DirectoryKind {
     /// 依法履职工作事务
     Duty,
@@ -97,7 +99,8 @@ impl DirectoryKind {
 }
 
 /// A stable item code: the kind's prefix, a hyphen, three or four digits (`XZ-012`).
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
 pub struct ItemCode(String);
 
 impl ItemCode {
@@ -136,7 +139,8 @@ impl fmt::Display for ItemCode {
 }
 
 /// Which units an item concerns.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Applicability {
     /// 村（村委会）
     Village,
@@ -198,7 +202,7 @@ impl Applicability {
 }
 
 /// What a village-level organisation needs to issue a certificate (办事指南).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ServiceGuide {
     pub materials: String,
     pub conditions: String,
@@ -212,7 +216,7 @@ pub struct ServiceGuide {
 }
 
 /// One item of a directory version.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DirectoryItem {
     pub code: ItemCode,
     pub name: String,
@@ -232,6 +236,10 @@ pub struct DirectoryItem {
     pub guide: Option<ServiceGuide>,
     /// For must-not-issue certificates and prohibited tasks: where to send the resident instead.
     pub refusal_guidance: Option<String>,
+    /// Where the item's text comes from (a published list, its address).
+    pub source: String,
+    /// Made up to show the platform, not published by any authority.
+    pub is_demo: bool,
 }
 
 impl DirectoryItem {
@@ -519,6 +527,8 @@ mod tests {
             valid_to: None,
             guide: None,
             refusal_guidance: None,
+            source: String::new(),
+            is_demo: false,
         }
     }
 

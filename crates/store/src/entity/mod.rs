@@ -2,12 +2,17 @@
 
 pub mod account;
 pub mod account_role;
+pub mod adjustment;
+pub mod adjustment_change;
+pub mod adjustment_event;
 pub mod api_token;
 pub mod audit_checkpoint;
 pub mod audit_head;
 pub mod audit_log;
 pub mod audit_pending;
 pub mod department;
+pub mod directory_item;
+pub mod directory_version;
 pub mod password_history;
 pub mod region;
 pub mod session;

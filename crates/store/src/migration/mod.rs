@@ -9,6 +9,7 @@ mod m20261128_000003_accounts;
 mod m20261128_000004_sessions_and_tokens;
 mod m20261128_000005_second_factor;
 mod m20261128_000006_audit_pending;
+mod m20261128_000007_catalog;
 
 pub struct Migrator;
 
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000004_sessions_and_tokens::Migration),
             Box::new(m20261128_000005_second_factor::Migration),
             Box::new(m20261128_000006_audit_pending::Migration),
+            Box::new(m20261128_000007_catalog::Migration),
         ]
     }
 }

@@ -1,0 +1,602 @@
+//! Guidance directories: published versions (immutable: rows are only ever inserted) and
+//! adjustments, whose procedure follows `jianfu_domain::catalog::adjustment`. Publishing an
+//! approved adjustment writes the next version, its items, the adjustment's new stage, its event
+//! and the audit record in one transaction.
+
+use chrono::{NaiveDate, Utc};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, TransactionTrait,
+};
+
+use jianfu_domain::Error;
+use jianfu_domain::audit::AuditEntry;
+use jianfu_domain::catalog::adjustment::{self, Action, Actor, Change, Stage};
+use jianfu_domain::catalog::{
+    Applicability, DirectoryItem, DirectoryKind, DirectoryVersion, ItemCode, ServiceGuide,
+};
+
+use crate::db_error;
+use crate::entity::{
+    adjustment as adj, adjustment_change as change, adjustment_event as event,
+    directory_item as item, directory_version as version,
+};
+
+/// A published version without its items, for lists.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VersionSummary {
+    pub kind: DirectoryKind,
+    pub number: u32,
+    pub effective_from: NaiveDate,
+    pub published_by: String,
+    pub items: u64,
+}
+
+fn to_item(m: item::Model, kind: DirectoryKind) -> DirectoryItem {
+    let has_guide = m.guide_materials.is_some()
+        || m.guide_conditions.is_some()
+        || m.guide_steps.is_some()
+        || m.guide_time_limit_days.is_some()
+        || m.guide_demanding_agency.is_some()
+        || m.guide_template.is_some();
+    DirectoryItem {
+        code: ItemCode::parse(kind, &m.code).expect("stored item codes are valid"),
+        name: m.name,
+        category: m.category,
+        basis: m.basis,
+        department: m.department,
+        village_role: m.village_role,
+        support: m.support,
+        applicability: Applicability::parse(&m.applicability).unwrap_or(Applicability::Both),
+        valid_from: m.valid_from,
+        valid_to: m.valid_to,
+        guide: has_guide.then(|| ServiceGuide {
+            materials: m.guide_materials.unwrap_or_default(),
+            conditions: m.guide_conditions.unwrap_or_default(),
+            steps: m.guide_steps.unwrap_or_default(),
+            time_limit_days: m.guide_time_limit_days.and_then(|d| u32::try_from(d).ok()),
+            demanding_agency: m.guide_demanding_agency.unwrap_or_default(),
+            template: m.guide_template.unwrap_or_default(),
+        }),
+        refusal_guidance: m.refusal_guidance,
+        source: m.source,
+        is_demo: m.is_demo,
+    }
+}
+
+fn to_model(version_id: i64, i: &DirectoryItem) -> item::ActiveModel {
+    let guide = i.guide.as_ref();
+    let text = |f: fn(&ServiceGuide) -> &String| guide.map(f).filter(|s| !s.is_empty()).cloned();
+    item::ActiveModel {
+        version_id: Set(version_id),
+        code: Set(i.code.to_string()),
+        name: Set(i.name.clone()),
+        category: Set(i.category.clone()),
+        basis: Set(i.basis.clone()),
+        department: Set(i.department.clone()),
+        village_role: Set(i.village_role.clone()),
+        support: Set(i.support.clone()),
+        applicability: Set(i.applicability.as_str().to_owned()),
+        valid_from: Set(i.valid_from),
+        valid_to: Set(i.valid_to),
+        guide_materials: Set(text(|g| &g.materials)),
+        guide_conditions: Set(text(|g| &g.conditions)),
+        guide_steps: Set(text(|g| &g.steps)),
+        guide_time_limit_days: Set(guide
+            .and_then(|g| g.time_limit_days)
+            .and_then(|d| i32::try_from(d).ok())),
+        guide_demanding_agency: Set(text(|g| &g.demanding_agency)),
+        guide_template: Set(text(|g| &g.template)),
+        refusal_guidance: Set(i.refusal_guidance.clone()),
+        source: Set(i.source.clone()),
+        is_demo: Set(i.is_demo),
+        ..Default::default()
+    }
+}
+
+/// Rows per INSERT: well under every backend's bind-parameter limit (20 columns a row).
+const INSERT_CHUNK: usize = 500;
+
+/// Writes version `number` of `kind` with `items` in the caller's transaction.
+async fn insert_version<C: ConnectionTrait>(
+    conn: &C,
+    kind: DirectoryKind,
+    number: u32,
+    effective_from: NaiveDate,
+    published_by: &str,
+    adjustment_id: Option<i64>,
+    items: &[DirectoryItem],
+) -> Result<(), Error> {
+    let id = version::Entity::insert(version::ActiveModel {
+        kind: Set(kind.as_str().to_owned()),
+        number: Set(number as i32),
+        effective_from: Set(effective_from),
+        published_at: Set(Utc::now()),
+        published_by: Set(published_by.to_owned()),
+        adjustment_id: Set(adjustment_id),
+        ..Default::default()
+    })
+    .exec(conn)
+    .await
+    .map_err(db_error)?
+    .last_insert_id;
+    for chunk in items.chunks(INSERT_CHUNK) {
+        item::Entity::insert_many(chunk.iter().map(|i| to_model(id, i)))
+            .exec_without_returning(conn)
+            .await
+            .map_err(db_error)?;
+    }
+    Ok(())
+}
+
+/// Publishes the first version of a directory that has none (the shipped lists on first
+/// start), with its audit record. Returns false when the directory already has a version.
+pub async fn publish_first(
+    db: &DatabaseConnection,
+    kind: DirectoryKind,
+    items: &[DirectoryItem],
+    effective_from: NaiveDate,
+    audit: &AuditEntry,
+) -> Result<bool, Error> {
+    let txn = db.begin().await.map_err(db_error)?;
+    let exists = version::Entity::find()
+        .filter(version::Column::Kind.eq(kind.as_str()))
+        .count(&txn)
+        .await
+        .map_err(db_error)?
+        > 0;
+    if exists {
+        return Ok(false);
+    }
+    crate::audit::append(&txn, audit).await.map_err(db_error)?;
+    insert_version(&txn, kind, 1, effective_from, &audit.actor, None, items).await?;
+    txn.commit().await.map_err(db_error)?;
+    Ok(true)
+}
+
+/// Every published version of `kind`, newest first.
+pub async fn versions(
+    db: &DatabaseConnection,
+    kind: DirectoryKind,
+) -> Result<Vec<VersionSummary>, Error> {
+    let rows = version::Entity::find()
+        .filter(version::Column::Kind.eq(kind.as_str()))
+        .order_by_desc(version::Column::Number)
+        .all(db)
+        .await
+        .map_err(db_error)?;
+    let mut out = Vec::with_capacity(rows.len());
+    for v in rows {
+        let items = item::Entity::find()
+            .filter(item::Column::VersionId.eq(v.id))
+            .count(db)
+            .await
+            .map_err(db_error)?;
+        out.push(VersionSummary {
+            kind,
+            number: v.number as u32,
+            effective_from: v.effective_from,
+            published_by: v.published_by,
+            items,
+        });
+    }
+    Ok(out)
+}
+
+async fn load<C: ConnectionTrait>(
+    conn: &C,
+    kind: DirectoryKind,
+    v: version::Model,
+) -> Result<DirectoryVersion, Error> {
+    let items = item::Entity::find()
+        .filter(item::Column::VersionId.eq(v.id))
+        .order_by_asc(item::Column::Code)
+        .all(conn)
+        .await
+        .map_err(db_error)?;
+    Ok(DirectoryVersion {
+        kind,
+        number: v.number as u32,
+        effective_from: v.effective_from,
+        items: items.into_iter().map(|m| to_item(m, kind)).collect(),
+    })
+}
+
+/// Version `number` of `kind` with its items.
+pub async fn version(
+    db: &DatabaseConnection,
+    kind: DirectoryKind,
+    number: u32,
+) -> Result<Option<DirectoryVersion>, Error> {
+    let found = version::Entity::find()
+        .filter(version::Column::Kind.eq(kind.as_str()))
+        .filter(version::Column::Number.eq(number as i32))
+        .one(db)
+        .await
+        .map_err(db_error)?;
+    match found {
+        Some(v) => Ok(Some(load(db, kind, v).await?)),
+        None => Ok(None),
+    }
+}
+
+/// The newest version of `kind` (the one the next adjustment starts from), whatever its day.
+async fn latest<C: ConnectionTrait>(
+    conn: &C,
+    kind: DirectoryKind,
+) -> Result<Option<DirectoryVersion>, Error> {
+    let found = version::Entity::find()
+        .filter(version::Column::Kind.eq(kind.as_str()))
+        .order_by_desc(version::Column::Number)
+        .one(conn)
+        .await
+        .map_err(db_error)?;
+    match found {
+        Some(v) => Ok(Some(load(conn, kind, v).await?)),
+        None => Ok(None),
+    }
+}
+
+/// The version of `kind` in force on `day`.
+pub async fn version_at(
+    db: &DatabaseConnection,
+    kind: DirectoryKind,
+    day: NaiveDate,
+) -> Result<Option<DirectoryVersion>, Error> {
+    let found = version::Entity::find()
+        .filter(version::Column::Kind.eq(kind.as_str()))
+        .filter(version::Column::EffectiveFrom.lte(day))
+        .order_by_desc(version::Column::EffectiveFrom)
+        .order_by_desc(version::Column::Number)
+        .one(db)
+        .await
+        .map_err(db_error)?;
+    match found {
+        Some(v) => Ok(Some(load(db, kind, v).await?)),
+        None => Ok(None),
+    }
+}
+
+/// What an adjustment is about, as its drafter writes it.
+#[derive(Debug, Clone)]
+pub struct NewAdjustment {
+    pub kind: DirectoryKind,
+    pub title: String,
+    pub reason: String,
+    pub basis: String,
+}
+
+/// An adjustment with its changes and its procedure so far.
+#[derive(Debug, Clone)]
+pub struct AdjustmentView {
+    pub id: i64,
+    pub kind: DirectoryKind,
+    pub title: String,
+    pub reason: String,
+    pub basis: String,
+    pub stage: Stage,
+    pub drafter: String,
+    pub base_version: Option<u32>,
+    pub changes: Vec<(Change, Option<u32>)>,
+    pub events: Vec<event::Model>,
+}
+
+fn stage_code(stage: &Stage) -> &'static str {
+    match stage {
+        Stage::Draft => "draft",
+        Stage::Submitted => "submitted",
+        Stage::Reviewed => "reviewed",
+        Stage::Approved => "approved",
+        Stage::Published { .. } => "published",
+        Stage::Returned { .. } => "returned",
+        Stage::Rejected { .. } => "rejected",
+    }
+}
+
+fn to_stage(m: &adj::Model) -> Stage {
+    let note = m.stage_note.clone().unwrap_or_default();
+    match m.stage.as_str() {
+        "submitted" => Stage::Submitted,
+        "reviewed" => Stage::Reviewed,
+        "approved" => Stage::Approved,
+        "published" => Stage::Published {
+            version: m.published_version.unwrap_or(0) as u32,
+            effective_from: m.effective_from.unwrap_or_default(),
+        },
+        "returned" => Stage::Returned { reason: note },
+        "rejected" => Stage::Rejected { reason: note },
+        _ => Stage::Draft,
+    }
+}
+
+/// Opens a draft adjustment; returns its id.
+pub async fn create_adjustment(
+    db: &DatabaseConnection,
+    new: &NewAdjustment,
+    drafter: &str,
+    audit: &AuditEntry,
+) -> Result<i64, Error> {
+    if new.title.trim().is_empty() {
+        return Err(Error::InvalidQuery("请填写调整标题".into()));
+    }
+    let now = Utc::now();
+    let txn = db.begin().await.map_err(db_error)?;
+    let id = adj::Entity::insert(adj::ActiveModel {
+        kind: Set(new.kind.as_str().to_owned()),
+        title: Set(new.title.trim().to_owned()),
+        reason: Set(new.reason.trim().to_owned()),
+        basis: Set(new.basis.trim().to_owned()),
+        stage: Set(stage_code(&Stage::Draft).to_owned()),
+        drafter: Set(drafter.to_owned()),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    })
+    .exec(&txn)
+    .await
+    .map_err(db_error)?
+    .last_insert_id;
+    let entry = AuditEntry {
+        object: format!("adjustment/{id}"),
+        ..audit.clone()
+    };
+    crate::audit::append(&txn, &entry).await.map_err(db_error)?;
+    txn.commit().await.map_err(db_error)?;
+    Ok(id)
+}
+
+async fn find_adjustment<C: ConnectionTrait>(conn: &C, id: i64) -> Result<adj::Model, Error> {
+    adj::Entity::find_by_id(id)
+        .one(conn)
+        .await
+        .map_err(db_error)?
+        .ok_or_else(|| Error::InvalidQuery(format!("调整 {id} 不存在")))
+}
+
+fn op(change: &Change) -> &'static str {
+    match change {
+        Change::Add(_) => "add",
+        Change::Modify(_) => "modify",
+        Change::Retire(_) => "retire",
+    }
+}
+
+/// Replaces the changes of an editable draft (an import or the edit form), with the spreadsheet
+/// row each came from.
+pub async fn set_changes(
+    db: &DatabaseConnection,
+    id: i64,
+    changes: &[(Change, Option<u32>)],
+    audit: &AuditEntry,
+) -> Result<(), Error> {
+    let txn = db.begin().await.map_err(db_error)?;
+    let a = find_adjustment(&txn, id).await?;
+    if !to_stage(&a).editable() {
+        return Err(Error::InvalidQuery(format!(
+            "调整处于“{}”状态，不能修改内容",
+            to_stage(&a).label()
+        )));
+    }
+    change::Entity::delete_many()
+        .filter(change::Column::AdjustmentId.eq(id))
+        .exec(&txn)
+        .await
+        .map_err(db_error)?;
+    let models = changes.iter().enumerate().map(|(n, (c, row))| {
+        let item = match c {
+            Change::Add(i) | Change::Modify(i) => {
+                Some(serde_json::to_string(i).expect("items serialise"))
+            }
+            Change::Retire(_) => None,
+        };
+        change::ActiveModel {
+            adjustment_id: Set(id),
+            position: Set(n as i32),
+            op: Set(op(c).to_owned()),
+            code: Set(c.code().to_string()),
+            item: Set(item),
+            source_row: Set(row.map(|r| r as i32)),
+            ..Default::default()
+        }
+    });
+    for chunk in models.collect::<Vec<_>>().chunks(INSERT_CHUNK) {
+        change::Entity::insert_many(chunk.to_vec())
+            .exec_without_returning(&txn)
+            .await
+            .map_err(db_error)?;
+    }
+    adj::Entity::update_many()
+        .col_expr(adj::Column::UpdatedAt, Expr::value(Utc::now()))
+        .filter(adj::Column::Id.eq(id))
+        .exec(&txn)
+        .await
+        .map_err(db_error)?;
+    let entry = AuditEntry {
+        object: format!("adjustment/{id}"),
+        after: Some(serde_json::json!({ "changes": changes.len() }).to_string()),
+        ..audit.clone()
+    };
+    crate::audit::append(&txn, &entry).await.map_err(db_error)?;
+    txn.commit().await.map_err(db_error)
+}
+
+async fn changes_of<C: ConnectionTrait>(
+    conn: &C,
+    kind: DirectoryKind,
+    id: i64,
+) -> Result<Vec<(Change, Option<u32>)>, Error> {
+    let rows = change::Entity::find()
+        .filter(change::Column::AdjustmentId.eq(id))
+        .order_by_asc(change::Column::Position)
+        .all(conn)
+        .await
+        .map_err(db_error)?;
+    rows.into_iter()
+        .map(|r| {
+            let row = r.source_row.map(|n| n as u32);
+            let item = || -> Result<DirectoryItem, Error> {
+                let text = r.item.as_deref().ok_or(Error::Internal)?;
+                serde_json::from_str(text).map_err(|_| Error::Internal)
+            };
+            let c = match r.op.as_str() {
+                "add" => Change::Add(item()?),
+                "modify" => Change::Modify(item()?),
+                _ => Change::Retire(ItemCode::parse(kind, &r.code).map_err(|_| Error::Internal)?),
+            };
+            Ok((c, row))
+        })
+        .collect()
+}
+
+/// An adjustment with its changes and events.
+pub async fn adjustment(db: &DatabaseConnection, id: i64) -> Result<AdjustmentView, Error> {
+    let a = find_adjustment(db, id).await?;
+    let kind = DirectoryKind::parse(&a.kind).ok_or(Error::Internal)?;
+    let events = event::Entity::find()
+        .filter(event::Column::AdjustmentId.eq(id))
+        .order_by_asc(event::Column::Id)
+        .all(db)
+        .await
+        .map_err(db_error)?;
+    Ok(AdjustmentView {
+        id,
+        kind,
+        stage: to_stage(&a),
+        changes: changes_of(db, kind, id).await?,
+        title: a.title,
+        reason: a.reason,
+        basis: a.basis,
+        drafter: a.drafter,
+        base_version: a.base_version.map(|v| v as u32),
+        events,
+    })
+}
+
+/// Why an action on an adjustment was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum ActError {
+    #[error("{0}")]
+    Step(adjustment::StepError),
+    #[error("调整内容与现行目录不符：{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("；"))]
+    Changes(Vec<adjustment::ChangeProblem>),
+    #[error("{0}")]
+    Store(Error),
+}
+
+impl From<Error> for ActError {
+    fn from(e: Error) -> Self {
+        ActError::Store(e)
+    }
+}
+
+/// Moves adjustment `id` by `action` of `actor` (username and role). Submission checks the
+/// changes against the newest version; publication writes the next version in the same
+/// transaction. Returns the new stage.
+pub async fn act(
+    db: &DatabaseConnection,
+    id: i64,
+    action: &Action,
+    actor: (&str, jianfu_domain::account::Role),
+    audit: &AuditEntry,
+) -> Result<Stage, ActError> {
+    let today = (Utc::now() + chrono::Duration::hours(8)).date_naive();
+    let txn = db.begin().await.map_err(db_error)?;
+    let a = find_adjustment(&txn, id).await?;
+    let kind = DirectoryKind::parse(&a.kind).ok_or(Error::Internal)?;
+    let changes = changes_of(&txn, kind, id).await?;
+    let who = Actor {
+        role: actor.1,
+        is_drafter: a.drafter == actor.0,
+    };
+    let action = match action {
+        Action::Publish { effective_from, .. } => {
+            let next = latest(&txn, kind).await?.map_or(1, |v| v.number + 1);
+            Action::Publish {
+                version: next,
+                effective_from: *effective_from,
+            }
+        }
+        other => other.clone(),
+    };
+    let stage = adjustment::step(&to_stage(&a), &action, who, changes.len(), today)
+        .map_err(ActError::Step)?;
+    let current = latest(&txn, kind).await?;
+    // Forward steps re-check the changes against the newest version: another adjustment may
+    // have been published since this one was drafted.
+    let forward = matches!(
+        stage,
+        Stage::Submitted | Stage::Reviewed | Stage::Approved | Stage::Published { .. }
+    );
+    let proposed: Vec<Change> = changes.into_iter().map(|(c, _)| c).collect();
+    let next_items = if forward {
+        adjustment::apply(current.as_ref().map_or(&[][..], |v| &v.items), &proposed)
+            .map_err(ActError::Changes)?
+    } else {
+        Vec::new()
+    };
+    let mut update = adj::Entity::update_many()
+        .col_expr(adj::Column::Stage, Expr::value(stage_code(&stage)))
+        .col_expr(adj::Column::UpdatedAt, Expr::value(Utc::now()))
+        .filter(adj::Column::Id.eq(id));
+    match &stage {
+        Stage::Returned { reason } | Stage::Rejected { reason } => {
+            update = update.col_expr(adj::Column::StageNote, Expr::value(reason.clone()));
+        }
+        Stage::Submitted => {
+            update = update.col_expr(
+                adj::Column::BaseVersion,
+                Expr::value(current.as_ref().map(|v| v.number as i32)),
+            );
+        }
+        Stage::Published {
+            version,
+            effective_from,
+        } => {
+            insert_version(
+                &txn,
+                kind,
+                *version,
+                *effective_from,
+                actor.0,
+                Some(id),
+                &next_items,
+            )
+            .await?;
+            update = update
+                .col_expr(adj::Column::PublishedVersion, Expr::value(*version as i32))
+                .col_expr(adj::Column::EffectiveFrom, Expr::value(*effective_from));
+        }
+        _ => {}
+    }
+    update.exec(&txn).await.map_err(db_error)?;
+    let note = match &stage {
+        Stage::Returned { reason } | Stage::Rejected { reason } => Some(reason.clone()),
+        Stage::Published {
+            version,
+            effective_from,
+        } => Some(format!("第 {version} 版，{effective_from} 起施行")),
+        _ => None,
+    };
+    event::Entity::insert(event::ActiveModel {
+        adjustment_id: Set(id),
+        at: Set(Utc::now()),
+        actor: Set(actor.0.to_owned()),
+        role: Set(actor.1.as_str().to_owned()),
+        action: Set(stage_code(&stage).to_owned()),
+        note: Set(note.clone()),
+        ..Default::default()
+    })
+    .exec_without_returning(&txn)
+    .await
+    .map_err(db_error)?;
+    let entry = AuditEntry {
+        object: format!("adjustment/{id}"),
+        before: Some(serde_json::json!({ "stage": a.stage }).to_string()),
+        after: Some(serde_json::json!({ "stage": stage_code(&stage), "note": note }).to_string()),
+        ..audit.clone()
+    };
+    crate::audit::append(&txn, &entry).await.map_err(db_error)?;
+    txn.commit().await.map_err(db_error)?;
+    Ok(stage)
+}
