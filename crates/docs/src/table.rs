@@ -26,7 +26,7 @@ impl Table {
 pub enum ReadError {
     #[error("无法读取文件：{0}")]
     Io(String),
-    #[error("文件类型不支持：仅支持 .csv、.csv.gz、.xlsx、.xls 文件")]
+    #[error("文件类型不支持：仅支持 .csv、.tsv、.txt（可 gzip 压缩）、.xlsx、.xls 文件")]
     UnsupportedType,
     #[error("gzip 解压失败，文件可能已损坏：{0}")]
     Gzip(String),
@@ -58,7 +58,8 @@ pub fn table_from_bytes(name: &str, bytes: Vec<u8>) -> Result<Table, ReadError> 
     if name.ends_with(".xlsx") || name.ends_with(".xls") {
         return read_excel(bytes);
     }
-    if !(name.ends_with(".csv") || name.ends_with(".csv.gz") || name.ends_with(".txt")) {
+    let known = [".csv", ".csv.gz", ".tsv", ".tsv.gz", ".txt"];
+    if !known.iter().any(|ext| name.ends_with(ext)) {
         return Err(ReadError::UnsupportedType);
     }
     let bytes = if bytes.starts_with(&[0x1f, 0x8b]) {
@@ -70,7 +71,20 @@ pub fn table_from_bytes(name: &str, bytes: Vec<u8>) -> Result<Table, ReadError> 
     } else {
         bytes
     };
-    read_csv(&decode(bytes)?)
+    let text = decode(bytes)?;
+    read_csv(&text, delimiter(name, &text))
+}
+
+/// Tab for `.tsv` files, and for other text files whose header line has more tabs than commas
+/// (Excel's 'Unicode text' export is tab-separated whatever its name); comma otherwise.
+fn delimiter(name: &str, text: &str) -> u8 {
+    let header = text.lines().next().unwrap_or_default();
+    let tabs = header.matches('\t').count();
+    if name.contains(".tsv") || tabs > header.matches(',').count() {
+        b'\t'
+    } else {
+        b','
+    }
 }
 
 /// UTF-8 (BOM stripped) when the bytes are valid UTF-8, otherwise GB18030, which also covers
@@ -93,8 +107,9 @@ fn decode(bytes: Vec<u8>) -> Result<String, ReadError> {
     }
 }
 
-fn read_csv(text: &str) -> Result<Table, ReadError> {
+fn read_csv(text: &str, delimiter: u8) -> Result<Table, ReadError> {
     let mut reader = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
         .flexible(true)
         .has_headers(true)
         .from_reader(text.as_bytes());
@@ -219,6 +234,19 @@ mod tests {
             vec![(2, vec!["12".to_string(), "天津市".to_string()])]
         );
         assert_eq!(a.column(&["代码", "CODE"]), Some(0));
+    }
+
+    #[test]
+    fn tab_separated_files_are_read_by_name_or_by_their_header() {
+        let text = "list_kind\titem_no\titem_name\n不应出具\t1\t亲属关系证明，含例外\n";
+        let by_name = table_from_bytes("a.tsv", text.as_bytes().to_vec()).unwrap();
+        let by_header = table_from_bytes("a.txt", text.as_bytes().to_vec()).unwrap();
+        assert_eq!(by_name, by_header);
+        assert_eq!(by_name.headers, ["list_kind", "item_no", "item_name"]);
+        assert_eq!(
+            by_name.rows[0].1[2], "亲属关系证明，含例外",
+            "commas stay in the cell"
+        );
     }
 
     #[test]
