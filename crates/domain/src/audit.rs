@@ -134,6 +134,17 @@ impl ChainVerifier {
         record: &AuditRecord,
         digest: impl Fn(&[u8]) -> String,
     ) -> Result<(), ChainBreak> {
+        let bytes = canonical_bytes(record.seq, &record.at, &record.entry, &record.prev_hash);
+        self.check_digested(record, &digest(&bytes))
+    }
+
+    /// Checks the next record whose digest was computed already (`digest` of its
+    /// `canonical_bytes`), so digests of a batch can be computed in parallel.
+    pub fn check_digested(
+        &mut self,
+        record: &AuditRecord,
+        computed: &str,
+    ) -> Result<(), ChainBreak> {
         let fail = |seq, reason| Err(ChainBreak { seq, reason });
         if record.seq != self.next_seq {
             return fail(self.next_seq, BreakReason::Missing);
@@ -141,8 +152,7 @@ impl ChainVerifier {
         if record.prev_hash != self.prev_hash {
             return fail(record.seq, BreakReason::Unlinked);
         }
-        let bytes = canonical_bytes(record.seq, &record.at, &record.entry, &record.prev_hash);
-        if digest(&bytes) != record.hash {
+        if computed != record.hash {
             return fail(record.seq, BreakReason::Altered);
         }
         self.next_seq += 1;
