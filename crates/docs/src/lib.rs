@@ -1,7 +1,9 @@
-//! Documents in and out. For now: reading the tables people hand us — CSV in UTF-8 (with or
+//! Documents in and out: reading the tables people hand us — CSV in UTF-8 (with or
 //! without BOM) or GB18030, plain or gzip-compressed, and Excel workbooks — into rows that keep
-//! the row number a spreadsheet shows, so every complaint can name its row.
+//! the row number a spreadsheet shows, so every complaint can name its row — and writing the
+//! spreadsheets people download and fill in (directory templates and versions).
 
+pub mod directory;
 pub mod regions;
 pub mod table;
 pub mod xlsx;

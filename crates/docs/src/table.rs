@@ -207,12 +207,23 @@ fn read_excel(bytes: Vec<u8>) -> Result<Table, ReadError> {
 }
 
 /// Codes typed into Excel often become numbers; print whole numbers without a decimal point.
+/// A date typed into Excel is a serial number with a date format: calamine's own text is the
+/// serial (45352), so it is written as YYYY-MM-DD (with HH:MM:SS when it has a time of day).
 fn cell_text(cell: &Data) -> String {
     match cell {
         Data::Empty => String::new(),
         Data::String(s) => s.clone(),
         Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{f:.0}"),
         Data::Int(i) => i.to_string(),
+        Data::DateTime(d) if d.is_datetime() => {
+            let (y, mo, day, h, mi, s, _) = d.to_ymd_hms_milli();
+            let time = format!("{h:02}:{mi:02}:{s:02}");
+            match d.as_f64() {
+                v if v < 1.0 => time,
+                _ if (h, mi, s) == (0, 0, 0) => format!("{y:04}-{mo:02}-{day:02}"),
+                _ => format!("{y:04}-{mo:02}-{day:02} {time}"),
+            }
+        }
         other => other.to_string(),
     }
 }
@@ -253,6 +264,30 @@ mod tests {
     fn row_numbers_skip_blank_lines_but_keep_counting() {
         let t = table_from_bytes("a.csv", b"code,name\n\n12,x\n,\n1201,y\n".to_vec()).unwrap();
         assert_eq!(t.rows.iter().map(|r| r.0).collect::<Vec<_>>(), vec![3, 5]);
+    }
+
+    #[test]
+    fn excel_dates_read_as_dates() {
+        use rust_xlsxwriter::{ExcelDateTime, Format, Workbook};
+        let mut book = Workbook::new();
+        let ws = book.add_worksheet();
+        let date = Format::new().set_num_format("yyyy-mm-dd");
+        let when = Format::new().set_num_format("yyyy/m/d hh:mm");
+        let time = Format::new().set_num_format("hh:mm");
+        ws.write_string(0, 0, "生效日期").unwrap();
+        ws.write_string(0, 1, "时间").unwrap();
+        ws.write_string(0, 2, "时刻").unwrap();
+        let day = ExcelDateTime::from_ymd(2024, 3, 1).unwrap();
+        ws.write_datetime_with_format(1, 0, &day, &date).unwrap();
+        let at = day.and_hms(8, 30, 0).unwrap();
+        ws.write_datetime_with_format(1, 1, at, &when).unwrap();
+        let clock = ExcelDateTime::from_hms(17, 5, 9).unwrap();
+        ws.write_datetime_with_format(1, 2, clock, &time).unwrap();
+        let t = table_from_bytes("d.xlsx", book.save_to_buffer().unwrap()).unwrap();
+        assert_eq!(
+            t.rows[0].1,
+            ["2024-03-01", "2024-03-01 08:30:00", "17:05:09"]
+        );
     }
 
     #[test]
