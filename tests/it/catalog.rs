@@ -184,3 +184,60 @@ async fn an_adjustment_becomes_the_next_version_on_every_backend() {
         app.finish().await;
     }
 }
+
+/// Drafts edited side by side while the audit chainer commits: every edit reads its draft
+/// before writing, which on SQLite failed with "database is locked" whenever another connection
+/// committed in between, until write transactions took the lock at their start.
+#[tokio::test]
+async fn concurrent_read_then_write_edits_all_land_on_every_backend() {
+    for backend in backends() {
+        let app = TestApp::new(backend).await;
+        let db = app.db.clone();
+        let new = NewAdjustment {
+            kind: KIND,
+            title: "并发编辑".into(),
+            reason: "测试".into(),
+            basis: "测试".into(),
+        };
+        let mut ids = Vec::new();
+        for _ in 0..4 {
+            ids.push(
+                catalog::create_adjustment(&db, &new, "mz.wang", &audit("adjustment.create"))
+                    .await
+                    .unwrap(),
+            );
+        }
+        let chaining = db.clone();
+        let chainer = tokio::spawn(async move {
+            loop {
+                jianfu_store::audit::chain(&chaining).await.unwrap();
+                tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+            }
+        });
+        let edits: Vec<_> = ids
+            .iter()
+            .map(|&id| {
+                let db = db.clone();
+                tokio::spawn(async move {
+                    for n in 1..=15 {
+                        let changes = [(Change::Add(item(n, "居民在社区居住证明")), None)];
+                        catalog::set_changes(&db, id, &changes, &audit("adjustment.edit"))
+                            .await
+                            .unwrap();
+                    }
+                })
+            })
+            .collect();
+        for edit in edits {
+            edit.await.expect("every edit lands");
+        }
+        chainer.abort();
+        let log = app.audit_log().await;
+        assert_eq!(
+            log.iter().filter(|r| r.event == "adjustment.edit").count(),
+            60,
+            "{backend:?}"
+        );
+        app.finish().await;
+    }
+}

@@ -1,9 +1,11 @@
 //! `jianfu-bench-audit DB_URL WRITES RECORDS`: on a fresh, migrated database,
 //!
-//! 1. the same business write (one department row, in its own transaction) `WRITES` times
-//!    without and with an audit append in the transaction, in alternating rounds, while a
-//!    chainer runs every 200 ms as in the server; an audited round ends when its records are
-//!    chained, so the chaining is part of its time;
+//! 1. two business writes, each `WRITES` times without and with an audit append in its
+//!    transaction, in alternating rounds, while a chainer runs every 200 ms as in the server (an
+//!    audited round ends when its records are chained, so chaining is part of its time):
+//!    - `insert`: one department row — the cheapest write there is, the audit's worst case;
+//!    - `step`: the shape of a workflow step (an adjustment or, later, an admission or a
+//!      delivery moving on): read the record, update it, insert its event row;
 //! 2. extends the chain to `RECORDS` records (bulk, correctly chained) and times
 //!    `audit::verify` over all of them.
 //!
@@ -15,7 +17,11 @@ use chrono::{NaiveDate, Utc};
 use jianfu_domain::audit::{AuditEntry, seal_record};
 use jianfu_store::entity::{audit_head, audit_log, department};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, TransactionTrait};
+use sea_orm::{ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
+
+/// The allocator of the `jianfu` binary, so the measured code runs as it does there.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 const ROUNDS: usize = 10;
 const BATCH: usize = 1000;
@@ -49,6 +55,94 @@ fn row(i: usize) -> department::ActiveModel {
     }
 }
 
+#[derive(Clone, Copy)]
+enum Write {
+    Insert,
+    Step,
+}
+
+impl Write {
+    fn name(self) -> &'static str {
+        match self {
+            Write::Insert => "insert",
+            Write::Step => "step",
+        }
+    }
+}
+
+/// Rows the `step` write reads and updates.
+const STEP_ROWS: usize = 100;
+
+/// One business write `n` in its own transaction, with or without its audit record.
+async fn business_write(db: &DatabaseConnection, write: Write, n: usize, with_audit: bool) {
+    let txn = jianfu_store::begin_write(db).await.expect("begin");
+    if with_audit {
+        jianfu_store::audit::append(&txn, &entry(n))
+            .await
+            .expect("append");
+    }
+    if let Write::Step = write {
+        let code = format!("bench-step-{}", n % STEP_ROWS);
+        let current = department::Entity::find()
+            .filter(department::Column::Code.eq(code.clone()))
+            .one(&txn)
+            .await
+            .expect("read")
+            .expect("step row");
+        department::Entity::update_many()
+            .col_expr(
+                department::Column::Name,
+                Expr::value(format!("{}·{n}", current.code)),
+            )
+            .filter(department::Column::Code.eq(code))
+            .exec(&txn)
+            .await
+            .expect("update");
+    }
+    department::Entity::insert(row(n))
+        .exec_without_returning(&txn)
+        .await
+        .expect("insert");
+    txn.commit().await.expect("commit");
+}
+
+/// Writes/s without and with the audit append, over alternating rounds.
+async fn rounds(db: &DatabaseConnection, write: Write, writes: usize, n: &mut usize) -> (f64, f64) {
+    if let Write::Step = write {
+        for i in 0..STEP_ROWS {
+            department::Entity::insert(department::ActiveModel {
+                code: Set(format!("bench-step-{i}")),
+                ..row(i)
+            })
+            .exec_without_returning(db)
+            .await
+            .expect("step rows");
+        }
+    }
+    let per_round = writes / ROUNDS;
+    let (mut plain, mut audited) = (0f64, 0f64);
+    for _ in 0..ROUNDS {
+        for with_audit in [false, true] {
+            let started = Instant::now();
+            for _ in 0..per_round {
+                business_write(db, write, *n, with_audit).await;
+                *n += 1;
+            }
+            if with_audit {
+                jianfu_store::audit::chain(db).await.expect("chain");
+            }
+            let secs = started.elapsed().as_secs_f64();
+            if with_audit {
+                audited += secs
+            } else {
+                plain += secs
+            }
+        }
+    }
+    let total = (per_round * ROUNDS) as f64;
+    (total / plain, total / audited)
+}
+
 #[tokio::main]
 async fn main() {
     let args: Vec<String> = std::env::args().collect();
@@ -67,38 +161,15 @@ async fn main() {
             jianfu_store::audit::chain(&chaining).await.expect("chain");
         }
     });
-    let per_round = writes / ROUNDS;
-    let (mut plain, mut audited) = (0f64, 0f64);
     let mut n = 0;
-    for _ in 0..ROUNDS {
-        for with_audit in [false, true] {
-            let started = Instant::now();
-            for _ in 0..per_round {
-                let txn = db.begin().await.expect("begin");
-                if with_audit {
-                    jianfu_store::audit::append(&txn, &entry(n))
-                        .await
-                        .expect("append");
-                }
-                department::Entity::insert(row(n))
-                    .exec_without_returning(&txn)
-                    .await
-                    .expect("insert");
-                txn.commit().await.expect("commit");
-                n += 1;
-            }
-            if with_audit {
-                jianfu_store::audit::chain(&db).await.expect("chain");
-            }
-            let secs = started.elapsed().as_secs_f64();
-            if with_audit {
-                audited += secs
-            } else {
-                plain += secs
-            }
-        }
+    let mut measured = Vec::new();
+    for write in [Write::Insert, Write::Step] {
+        let (plain, audited) = rounds(&db, write, writes, &mut n).await;
+        measured.push(format!(
+            "\"{}\":{{\"plain_per_s\":{plain:.1},\"audited_per_s\":{audited:.1}}}",
+            write.name()
+        ));
     }
-    let total = (per_round * ROUNDS) as f64;
     chainer.abort();
 
     // Extend the chain in bulk, exactly as appends would have.
@@ -160,9 +231,8 @@ async fn main() {
         .expect("chain intact");
     let verify_secs = started.elapsed().as_secs_f64();
     println!(
-        "JSON {{\"writes\":{total},\"plain_per_s\":{:.1},\"audited_per_s\":{:.1},\"records\":{},\"fill_s\":{fill_secs:.1},\"verify_s\":{verify_secs:.2}}}",
-        total / plain,
-        total / audited,
+        "JSON {{\"writes\":{writes},{},\"records\":{},\"fill_s\":{fill_secs:.1},\"verify_s\":{verify_secs:.2}}}",
+        measured.join(","),
         report.records
     );
 }

@@ -7,7 +7,6 @@ use chrono::Utc;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
-    TransactionTrait,
 };
 
 use jianfu_domain::account::{PasswordProblem, Role, RoleConflict, check_password, check_roles};
@@ -125,7 +124,7 @@ pub async fn create(
     }
     let hash = hash_password(password);
     let now = Utc::now();
-    let txn = db.begin().await.map_err(db_error)?;
+    let txn = crate::begin_write(db).await.map_err(db_error)?;
     crate::audit::append(&txn, audit).await.map_err(db_error)?;
     let id = account::Entity::insert(account::ActiveModel {
         username: Set(new.username.clone()),
@@ -238,7 +237,7 @@ pub async fn set_disabled(
         after: state(disabled),
         ..audit.clone()
     };
-    let txn = db.begin().await.map_err(db_error)?;
+    let txn = crate::begin_write(db).await.map_err(db_error)?;
     crate::audit::append(&txn, &entry).await.map_err(db_error)?;
     account::Entity::update_many()
         .col_expr(account::Column::Disabled, Expr::value(disabled))
@@ -271,7 +270,7 @@ pub async fn reset_password(
         object: username.to_owned(),
         ..audit.clone()
     };
-    let txn = db.begin().await.map_err(db_error)?;
+    let txn = crate::begin_write(db).await.map_err(db_error)?;
     crate::audit::append(&txn, &entry).await.map_err(db_error)?;
     account::Entity::update_many()
         .col_expr(account::Column::PasswordHash, Expr::value(hash.clone()))
@@ -322,7 +321,7 @@ pub async fn set_roles(
         after: names(roles.iter().map(|r| r.as_str()).collect()),
         ..audit.clone()
     };
-    let txn = db.begin().await.map_err(db_error)?;
+    let txn = crate::begin_write(db).await.map_err(db_error)?;
     crate::audit::append(&txn, &entry).await.map_err(db_error)?;
     account_role::Entity::delete_many()
         .filter(account_role::Column::AccountId.eq(a.id))
@@ -374,7 +373,7 @@ pub async fn change_password(
     }
     let hash = hash_password(new_password);
     let now = Utc::now();
-    let txn = db.begin().await.map_err(db_error)?;
+    let txn = crate::begin_write(db).await.map_err(db_error)?;
     crate::audit::append(&txn, audit).await.map_err(db_error)?;
     account::Entity::update_many()
         .col_expr(account::Column::PasswordHash, Expr::value(hash.clone()))

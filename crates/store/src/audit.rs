@@ -13,7 +13,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Statement, TransactionTrait, Value,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Statement, Value,
 };
 
 use jianfu_domain::audit::{
@@ -108,7 +108,7 @@ async fn lock_head<C: ConnectionTrait>(txn: &C) -> Result<(), DbErr> {
 }
 
 async fn chain_batch(db: &DatabaseConnection) -> Result<u64, DbErr> {
-    let txn = db.begin().await?;
+    let txn = crate::begin_write(db).await?;
     lock_head(&txn).await?;
     let rows = pending::Entity::find()
         .order_by_asc(pending::Column::Id)
@@ -514,7 +514,7 @@ pub async fn purge(
     }
     chain(db).await?;
     let cutoff = before.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string();
-    let txn = db.begin().await.map_err(db_error)?;
+    let txn = crate::begin_write(db).await.map_err(db_error)?;
     lock_head(&txn).await.map_err(db_error)?;
     let head = head::Entity::find_by_id(1)
         .one(&txn)
@@ -581,10 +581,37 @@ pub async fn purge(
     Ok(report)
 }
 
-/// The records with `lower < seq <= upper`, in order. Raw SQL built once and read by column
-/// position: verify reads every record, and building SeaORM models by column name cost more
-/// than hashing them.
+/// The records with `lower < seq <= upper`, in order.
 async fn records_between(
+    db: &DatabaseConnection,
+    lower: i64,
+    upper: i64,
+) -> Result<Vec<AuditRecord>, DbErr> {
+    if db.get_database_backend() == sea_orm::DbBackend::Sqlite {
+        packed_records_between(db, lower, upper).await
+    } else {
+        columns_between(db, lower, upper).await
+    }
+}
+
+/// The text columns of a record, in `canonical_bytes` order after `seq`.
+const RECORD_TEXT: [log::Column; 11] = [
+    log::Column::At,
+    log::Column::Actor,
+    log::Column::Role,
+    log::Column::SourceIp,
+    log::Column::Event,
+    log::Column::Object,
+    log::Column::Result,
+    log::Column::Before,
+    log::Column::After,
+    log::Column::PrevHash,
+    log::Column::Hash,
+];
+
+/// Raw SQL built once and read by column position: verify reads every record, and building
+/// SeaORM models by column name cost more than hashing them.
+async fn columns_between(
     db: &DatabaseConnection,
     lower: i64,
     upper: i64,
@@ -593,20 +620,8 @@ async fn records_between(
     let backend = db.get_database_backend();
     let sql = SQL.get(backend, |b| {
         let query = Query::select()
-            .columns([
-                log::Column::Seq,
-                log::Column::At,
-                log::Column::Actor,
-                log::Column::Role,
-                log::Column::SourceIp,
-                log::Column::Event,
-                log::Column::Object,
-                log::Column::Result,
-                log::Column::Before,
-                log::Column::After,
-                log::Column::PrevHash,
-                log::Column::Hash,
-            ])
+            .column(log::Column::Seq)
+            .columns(RECORD_TEXT)
             .from(log::Entity)
             .and_where(Expr::col(log::Column::Seq).gt(0))
             .and_where(Expr::col(log::Column::Seq).lte(0))
@@ -623,25 +638,106 @@ async fn records_between(
         .await?;
     rows.iter()
         .map(|r| {
-            let text = |i: usize| r.try_get_by_index::<String>(i);
-            Ok(AuditRecord {
-                seq: u64::try_from(r.try_get_by_index::<i64>(0)?).unwrap_or(0),
-                at: text(1)?,
-                entry: AuditEntry {
-                    actor: text(2)?,
-                    role: text(3)?,
-                    source_ip: text(4)?,
-                    event: text(5)?,
-                    object: text(6)?,
-                    result: text(7)?,
-                    before: r.try_get_by_index(8)?,
-                    after: r.try_get_by_index(9)?,
-                },
-                prev_hash: text(10)?,
-                hash: text(11)?,
-            })
+            let seq = r.try_get_by_index::<i64>(0)?;
+            let fields = (1..=RECORD_TEXT.len())
+                .map(|i| r.try_get_by_index::<Option<String>>(i))
+                .collect::<Result<Vec<_>, _>>()?;
+            record_of(seq, fields)
         })
         .collect()
+}
+
+/// SQLite hands every column value over from its connection's worker thread as a copy of its
+/// own, and with twelve a record that hand-over cost more than reading and hashing. Packing the
+/// text columns into one value, each prefixed by its length in bytes (`-` for NULL), halves it.
+async fn packed_records_between(
+    db: &DatabaseConnection,
+    lower: i64,
+    upper: i64,
+) -> Result<Vec<AuditRecord>, DbErr> {
+    static SQL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let sql = SQL.get_or_init(|| {
+        let packed = RECORD_TEXT
+            .iter()
+            .map(|c| {
+                let c = sea_orm::IdenStatic::as_str(c);
+                format!("coalesce(length(CAST({c} AS BLOB)) || ':' || {c}, '-')")
+            })
+            .collect::<Vec<_>>()
+            .join(" || ");
+        format!("SELECT seq, {packed} FROM audit_log WHERE seq > ? AND seq <= ? ORDER BY seq")
+    });
+    let rows = db
+        .query_all_raw(Statement::from_sql_and_values(
+            sea_orm::DbBackend::Sqlite,
+            sql.as_str(),
+            [lower.into(), upper.into()],
+        ))
+        .await?;
+    rows.iter()
+        .map(|r| {
+            let seq = r.try_get_by_index::<i64>(0)?;
+            let packed = r.try_get_by_index::<String>(1)?;
+            let fields = unpack(&packed, RECORD_TEXT.len())
+                .ok_or_else(|| DbErr::Custom(format!("审计记录 {seq} 的字段无法解析")))?;
+            record_of(seq, fields)
+        })
+        .collect()
+}
+
+/// Splits `count` length-prefixed fields (`12:text…` or `-` for NULL); None unless exact.
+fn unpack(packed: &str, count: usize) -> Option<Vec<Option<String>>> {
+    let mut rest = packed;
+    let mut fields = Vec::with_capacity(count);
+    for _ in 0..count {
+        if let Some(after) = rest.strip_prefix('-') {
+            fields.push(None);
+            rest = after;
+            continue;
+        }
+        let (len, after) = rest.split_once(':')?;
+        let len: usize = len.parse().ok()?;
+        fields.push(Some(after.get(..len)?.to_owned()));
+        rest = &after[len..];
+    }
+    rest.is_empty().then_some(fields)
+}
+
+fn record_of(seq: i64, fields: Vec<Option<String>>) -> Result<AuditRecord, DbErr> {
+    let [
+        at,
+        actor,
+        role,
+        source_ip,
+        event,
+        object,
+        result,
+        before,
+        after,
+        prev_hash,
+        hash,
+    ]: [Option<String>; 11] = fields
+        .try_into()
+        .map_err(|_| DbErr::Custom(format!("审计记录 {seq} 的字段数不对")))?;
+    let given = |v: Option<String>, name: &str| {
+        v.ok_or_else(|| DbErr::Custom(format!("审计记录 {seq} 缺少字段 {name}")))
+    };
+    Ok(AuditRecord {
+        seq: u64::try_from(seq).unwrap_or(0),
+        at: given(at, "at")?,
+        entry: AuditEntry {
+            actor: given(actor, "actor")?,
+            role: given(role, "role")?,
+            source_ip: given(source_ip, "source_ip")?,
+            event: given(event, "event")?,
+            object: given(object, "object")?,
+            result: given(result, "result")?,
+            before,
+            after,
+        },
+        prev_hash: given(prev_hash, "prev_hash")?,
+        hash: given(hash, "hash")?,
+    })
 }
 
 /// The SM3 digest of each record's canonical bytes, computed on every core.
@@ -688,4 +784,22 @@ fn check_checkpoint(
         return fail("签名验证失败");
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::unpack;
+
+    #[test]
+    fn packed_fields_split_exactly_by_their_byte_lengths() {
+        let packed = "6:审计-4:a:b:-";
+        let fields = vec![Some("审计".to_owned()), None, Some("a:b:".to_owned()), None];
+        assert_eq!(unpack(packed, 4), Some(fields));
+        assert_eq!(unpack(packed, 3), None, "a field left over is refused");
+        assert_eq!(unpack(packed, 5), None, "a missing field is refused");
+        assert_eq!(unpack("0:", 1), Some(vec![Some(String::new())]));
+        for broken in ["5:abc", "x:abc", "2:审", "", ":abc"] {
+            assert_eq!(unpack(broken, 1), None, "{broken:?}");
+        }
+    }
 }

@@ -4,9 +4,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, TransactionTrait,
-};
+use sea_orm::{ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 
 use jianfu_domain::account::{PASSWORD_MAX_AGE_DAYS, Role, after_failure, idle_limit};
 use jianfu_domain::audit::AuditEntry;
@@ -179,7 +177,7 @@ pub async fn login(
     };
     let secret = random_secret();
     let csrf = random_secret();
-    let txn = db.begin().await.map_err(db_error)?;
+    let txn = crate::begin_write(db).await.map_err(db_error)?;
     crate::audit::append(&txn, &event(username, source_ip, "auth.login", "ok"))
         .await
         .map_err(db_error)?;
@@ -225,7 +223,7 @@ async fn failed(
 ) -> Result<Option<Login>, Error> {
     let username = a.username.as_str();
     let (failures, locked) = after_failure(u32::try_from(a.failed_logins).unwrap_or(0), now);
-    let txn = db.begin().await.map_err(db_error)?;
+    let txn = crate::begin_write(db).await.map_err(db_error)?;
     crate::audit::append(&txn, &event(username, source_ip, what, "failed"))
         .await
         .map_err(db_error)?;
@@ -276,7 +274,7 @@ pub async fn session(
     };
     let p = principal(db, a, Some(s.csrf_token)).await?;
     if now - s.last_seen_at > idle_limit(&p.roles) {
-        let txn = db.begin().await.map_err(db_error)?;
+        let txn = crate::begin_write(db).await.map_err(db_error)?;
         crate::audit::append(
             &txn,
             &event(&p.username, &s.source_ip, "auth.idle_timeout", "ok"),
@@ -326,7 +324,7 @@ pub async fn logout(
     } else {
         "auth.logout"
     };
-    let txn = db.begin().await.map_err(db_error)?;
+    let txn = crate::begin_write(db).await.map_err(db_error)?;
     crate::audit::append(&txn, &event(&username, source_ip, what, "ok"))
         .await
         .map_err(db_error)?;
@@ -363,7 +361,7 @@ pub async fn create_token(
         return Ok(None);
     };
     let token = format!("jf_{}", random_secret());
-    let txn = db.begin().await.map_err(db_error)?;
+    let txn = crate::begin_write(db).await.map_err(db_error)?;
     crate::audit::append(&txn, audit).await.map_err(db_error)?;
     api_token::Entity::insert(api_token::ActiveModel {
         account_id: Set(a.id),
@@ -415,7 +413,7 @@ pub async fn token(
     if t.last_used_at
         .is_none_or(|u| now - u > TOKEN_USE_AUDIT_EVERY)
     {
-        let txn = db.begin().await.map_err(db_error)?;
+        let txn = crate::begin_write(db).await.map_err(db_error)?;
         let mut used = event(&a.username, source_ip, "auth.token", "ok");
         used.object = t.name.clone();
         crate::audit::append(&txn, &used).await.map_err(db_error)?;
@@ -440,7 +438,7 @@ pub async fn revoke_token(
     let Some(a) = find_account(db, username).await? else {
         return Ok(false);
     };
-    let txn = db.begin().await.map_err(db_error)?;
+    let txn = crate::begin_write(db).await.map_err(db_error)?;
     let revoked = api_token::Entity::update_many()
         .col_expr(api_token::Column::RevokedAt, Expr::value(Some(Utc::now())))
         .filter(api_token::Column::AccountId.eq(a.id))

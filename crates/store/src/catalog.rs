@@ -7,7 +7,7 @@ use chrono::{NaiveDate, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, TransactionTrait,
+    PaginatorTrait, QueryFilter, QueryOrder,
 };
 
 use jianfu_domain::Error;
@@ -139,7 +139,7 @@ pub async fn publish_first(
     effective_from: NaiveDate,
     audit: &AuditEntry,
 ) -> Result<bool, Error> {
-    let txn = db.begin().await.map_err(db_error)?;
+    let txn = crate::begin_write(db).await.map_err(db_error)?;
     let exists = version::Entity::find()
         .filter(version::Column::Kind.eq(kind.as_str()))
         .count(&txn)
@@ -321,7 +321,7 @@ pub async fn create_adjustment(
         return Err(Error::InvalidQuery("请填写调整标题".into()));
     }
     let now = Utc::now();
-    let txn = db.begin().await.map_err(db_error)?;
+    let txn = crate::begin_write(db).await.map_err(db_error)?;
     let id = adj::Entity::insert(adj::ActiveModel {
         kind: Set(new.kind.as_str().to_owned()),
         title: Set(new.title.trim().to_owned()),
@@ -370,7 +370,7 @@ pub async fn set_changes(
     changes: &[(Change, Option<u32>)],
     audit: &AuditEntry,
 ) -> Result<(), Error> {
-    let txn = db.begin().await.map_err(db_error)?;
+    let txn = crate::begin_write(db).await.map_err(db_error)?;
     let a = find_adjustment(&txn, id).await?;
     if !to_stage(&a).editable() {
         return Err(Error::InvalidQuery(format!(
@@ -501,7 +501,7 @@ pub async fn act(
     audit: &AuditEntry,
 ) -> Result<Stage, ActError> {
     let today = (Utc::now() + chrono::Duration::hours(8)).date_naive();
-    let txn = db.begin().await.map_err(db_error)?;
+    let txn = crate::begin_write(db).await.map_err(db_error)?;
     let a = find_adjustment(&txn, id).await?;
     let kind = DirectoryKind::parse(&a.kind).ok_or(Error::Internal)?;
     let changes = changes_of(&txn, kind, id).await?;

@@ -91,6 +91,21 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, ConnectError> {
                 .foreign_keys(true)
         });
     }
+    if backend == Backend::MySql {
+        // READ COMMITTED, as PostgreSQL runs: under InnoDB's default REPEATABLE READ a delete by a
+        // non-unique key locks the gaps beside it, and two drafts replacing their rows side by
+        // side deadlock on each other's gap.
+        opts.map_sqlx_mysql_pool_opts(|o| {
+            o.after_connect(|conn, _| {
+                Box::pin(async move {
+                    use sea_orm::sqlx::Executor;
+                    conn.execute("SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED")
+                        .await
+                        .map(drop)
+                })
+            })
+        });
+    }
     Database::connect(opts)
         .await
         .map_err(|e| ConnectError::Unreachable {

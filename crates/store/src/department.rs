@@ -3,7 +3,7 @@
 use chrono::NaiveDate;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, TransactionTrait,
+    QueryOrder,
 };
 
 use jianfu_domain::audit::AuditEntry;
@@ -53,7 +53,7 @@ pub async fn insert_all(
     if departments.is_empty() {
         return Ok(());
     }
-    let txn = db.begin().await.map_err(db_error)?;
+    let txn = crate::begin_write(db).await.map_err(db_error)?;
     crate::audit::append(&txn, audit).await.map_err(db_error)?;
     let models = departments.iter().map(|d| ActiveModel {
         code: Set(d.code.clone()),

@@ -9,7 +9,7 @@ use chrono::NaiveDate;
 use sea_orm::sea_query::{CaseStatement, Expr, ExprTrait, LikeExpr, Query};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, FromQueryResult, Order,
-    QueryFilter, QueryOrder, QuerySelect, QueryTrait, Statement, TransactionTrait,
+    QueryFilter, QueryOrder, QuerySelect, QueryTrait, Statement,
 };
 
 use jianfu_domain::audit::AuditEntry;
@@ -312,7 +312,7 @@ pub async fn apply(
     audit: &AuditEntry,
     progress: &mut (dyn FnMut(u64) + Send),
 ) -> Result<(), ApplyError> {
-    let txn = db.begin().await?;
+    let txn = crate::begin_write(db).await?;
     crate::audit::append(&txn, audit).await?;
     for chunk in plan.changes.chunks(UPDATE_CHUNK) {
         let codes: Vec<&str> = chunk.iter().map(|c| c.code.as_str()).collect();

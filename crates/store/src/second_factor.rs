@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 use jianfu_seal::FieldCipher;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, TransactionTrait};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 use totp_rs::{Builder, Totp};
 
 use jianfu_domain::Error;
@@ -73,7 +73,7 @@ pub async fn enroll(
     step: u64,
     audit: &AuditEntry,
 ) -> Result<(), Error> {
-    let txn = db.begin().await.map_err(db_error)?;
+    let txn = crate::begin_write(db).await.map_err(db_error)?;
     crate::audit::append(&txn, audit).await.map_err(db_error)?;
     account::Entity::update_many()
         .col_expr(account::Column::TotpSecret, Expr::value(Some(sealed)))
