@@ -39,16 +39,10 @@ async fn an_adjustment_becomes_the_next_version_on_every_backend() {
     for backend in backends() {
         let app = TestApp::new(backend).await;
         let db = &app.db;
-        let first = vec![
-            item(1, "居民在社区居住证明"),
-            item(2, "参加社区活动情况证明"),
-        ];
-        let start = NaiveDate::from_ymd_opt(2023, 6, 1).unwrap();
-        assert!(
-            catalog::publish_first(db, KIND, &first, start, &audit("catalog.seed"))
-                .await
-                .unwrap()
-        );
+        // The first start published the shipped list as version 1; it is not published twice.
+        let first = catalog::version(db, KIND, 1).await.unwrap().unwrap().items;
+        assert_eq!(first.len(), 5);
+        let start = NaiveDate::from_ymd_opt(2019, 9, 1).unwrap();
         assert!(
             !catalog::publish_first(db, KIND, &first, start, &audit("catalog.seed"))
                 .await
@@ -64,11 +58,12 @@ async fn an_adjustment_becomes_the_next_version_on_every_backend() {
         let id = catalog::create_adjustment(db, &new, "mz.wang", &audit("adjustment.create"))
             .await
             .unwrap();
-        let mut renamed = item(1, "居民在本社区居住的证明");
-        renamed.applicability = Applicability::Both;
+        let mut renamed = first[0].clone();
+        renamed.name = "居民在本社区居住的证明".into();
+        renamed.applicability = Applicability::Community;
         let changes = vec![
             (
-                Change::Add(item(3, "为中小学生参加社区实践活动出具证明")),
+                Change::Add(item(6, "为居民出具养老服务需求评估情况证明")),
                 Some(4),
             ),
             (Change::Modify(renamed), Some(5)),
@@ -133,7 +128,7 @@ async fn an_adjustment_becomes_the_next_version_on_every_backend() {
             "{backend:?}: a published version never changes"
         );
         let d = diff(&v1, &v2);
-        assert_eq!(d.added, [ItemCode::numbered(KIND, 3)]);
+        assert_eq!(d.added, [ItemCode::numbered(KIND, 6)]);
         assert_eq!(d.retired, [ItemCode::numbered(KIND, 2)]);
         let fields: Vec<&str> = d.changed[0].1.iter().map(|f| f.field).collect();
         assert_eq!(fields, ["名称", "适用范围"]);
@@ -143,7 +138,7 @@ async fn an_adjustment_becomes_the_next_version_on_every_backend() {
                 .iter()
                 .map(|v| (v.number, v.items))
                 .collect::<Vec<_>>(),
-            [(2, 2), (1, 2)]
+            [(2, 5), (1, 5)]
         );
 
         let view = catalog::adjustment(db, id).await.unwrap();

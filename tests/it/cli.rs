@@ -125,7 +125,7 @@ async fn audit_verify_names_the_first_broken_record() {
     assert!(out.status.success(), "{}", text(&out.stderr));
     let said = text(&out.stdout);
     assert!(
-        said.contains("审计日志完整：共 5 条记录，1 个签名检查点"),
+        said.contains("审计日志完整：共 12 条记录，1 个签名检查点"),
         "{said}"
     );
 
@@ -234,4 +234,143 @@ fn demo_seed_is_refused_in_production_mode() {
         said.contains("demo.jd") && said.contains("统一密码"),
         "{said}"
     );
+}
+
+/// The shipped directories on first start, and directory files in and out through the CLI:
+/// the same list in UTF-8 and GB18030 makes the same draft, a bad file lands nothing and names
+/// every bad row, a published version exports to a workbook that reads back.
+#[tokio::test]
+async fn directories_ship_import_into_drafts_and_export() {
+    use jianfu_domain::catalog::DirectoryKind;
+    use jianfu_store::catalog;
+    let db = TestDb::create(jianfu_store::Backend::Sqlite).await;
+    let dir = temp_dir();
+    let keys = dir.join("keys.json");
+    let keys = keys.to_str().unwrap();
+    let run = |args: &[&str]| {
+        let mut all = args.to_vec();
+        all.extend(["--db", &db.url, "--key-file", keys]);
+        jianfu(&all)
+    };
+    assert!(run(&["migrate"]).status.success());
+    let conn = jianfu::bootstrap::open(&db.url).await.unwrap();
+    let must_not = catalog::version(&conn, DirectoryKind::CertificateMustNotIssue, 1)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(must_not.items.len(), 20);
+    assert_eq!(must_not.items[0].name, "亲属关系证明");
+    assert!(must_not.items.iter().all(|i| !i.is_demo), "a real list");
+    let may = catalog::version(&conn, DirectoryKind::CertificateMayIssue, 1)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(may.items.len(), 5);
+    assert_eq!(may.items[0].name, "居民在社区居住证明");
+    for kind in DirectoryKind::ALL {
+        let v = catalog::versions(&conn, kind).await.unwrap();
+        assert_eq!(v.len(), 1, "{kind:?} published once");
+        let items = catalog::version(&conn, kind, 1)
+            .await
+            .unwrap()
+            .unwrap()
+            .items;
+        assert!(!items.is_empty(), "{kind:?}");
+        if !kind.is_certificate() {
+            assert!(items.iter().all(|i| i.is_demo), "{kind:?} is demo data");
+        }
+    }
+
+    // A may-issue list with one new item and one renamed, in both encodings.
+    let list = "list_kind\titem_no\titem_name\tbasis_or_note\tdepartment\tsource_url\n\
+        可出具证明事项·天津\t1\t居民在本社区居住的证明\t津民发〔2019〕\t市民政局\t\n\
+        可出具证明事项·天津\t6\t为居民出具养老服务需求评估情况证明\t演示\t市民政局\t\n";
+    let utf8 = dir.join("list-utf8.tsv");
+    std::fs::write(&utf8, list).unwrap();
+    let gbk = dir.join("list-gbk.tsv");
+    std::fs::write(&gbk, encoding_rs::GB18030.encode(list).0.as_ref()).unwrap();
+    let mut drafts = Vec::new();
+    for file in [&utf8, &gbk] {
+        let out = run(&[
+            "import",
+            "directory",
+            "--kind",
+            "certificate_may_issue",
+            file.to_str().unwrap(),
+        ]);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        let said = text(&out.stdout);
+        assert!(said.contains("2 项调整"), "{said}");
+        let id: i64 = said
+            .split("调整草稿 ")
+            .nth(1)
+            .and_then(|s| s.split('（').next())
+            .unwrap()
+            .parse()
+            .unwrap();
+        let draft = catalog::adjustment(&conn, id).await.unwrap();
+        assert_eq!(draft.stage.label(), "草稿");
+        drafts.push(
+            draft
+                .changes
+                .into_iter()
+                .map(|(c, row)| (format!("{c:?}").replace("list-gbk", "list-utf8"), row))
+                .collect::<Vec<_>>(),
+        );
+    }
+    assert_eq!(drafts[0], drafts[1], "both encodings read alike");
+    assert_eq!(drafts[0][0].1, Some(2), "rows as a spreadsheet counts them");
+
+    let bad = dir.join("bad.tsv");
+    std::fs::write(
+        &bad,
+        "list_kind\titem_no\titem_name\tbasis_or_note\tdepartment\tsource_url\n\
+         可出具证明事项\tx\t居住证明\t\t\t\n\
+         不应出具证明事项\t7\t亲属关系证明\t\t\t\n\
+         可出具证明事项\t8\t\t\t\t\n",
+    )
+    .unwrap();
+    let before = catalog::versions(&conn, DirectoryKind::CertificateMayIssue)
+        .await
+        .unwrap();
+    let out = run(&[
+        "import",
+        "directory",
+        "--kind",
+        "certificate_may_issue",
+        bad.to_str().unwrap(),
+    ]);
+    assert!(!out.status.success());
+    let err = text(&out.stderr);
+    for row in ["第 2 行", "第 3 行", "第 4 行"] {
+        assert!(err.contains(row), "{row}: {err}");
+    }
+    assert!(err.contains("未导入任何内容"), "{err}");
+    assert_eq!(
+        catalog::versions(&conn, DirectoryKind::CertificateMayIssue)
+            .await
+            .unwrap(),
+        before,
+        "nothing published"
+    );
+
+    let xlsx = dir.join("must-not.xlsx");
+    let out = run(&[
+        "export",
+        "directory",
+        "--kind",
+        "certificate_must_not_issue",
+        "--output",
+        xlsx.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let table = jianfu_docs::read_table(&xlsx).unwrap();
+    assert_eq!(table.rows.len(), 20);
+    assert!(
+        table.headers.iter().any(|h| h == "事项名称"),
+        "{:?}",
+        table.headers
+    );
+    conn.close().await.unwrap();
+    db.finish().await;
 }

@@ -1,13 +1,16 @@
 //! Opening the database: connect, migrate, and on the first start of an empty database load the
-//! real Tianjin tree and the city-level departments shipped in `data/`.
+//! real Tianjin tree, the city-level departments and the directories shipped in `data/`.
 
 use chrono::NaiveDate;
+use jianfu_docs::directory::{self, ImportDefaults};
 use jianfu_docs::table::table_from_bytes;
 use jianfu_domain::account::Role;
 use jianfu_domain::audit::AuditEntry;
+use jianfu_domain::catalog::adjustment::Change;
+use jianfu_domain::catalog::{DirectoryItem, DirectoryKind};
 use jianfu_domain::{Department, RegionCode};
 use jianfu_store::account::{self, NewAccount};
-use jianfu_store::{DatabaseConnection, department, region};
+use jianfu_store::{DatabaseConnection, catalog, department, region};
 
 use crate::import::{self, ImportOptions, Progress};
 
@@ -65,6 +68,7 @@ pub async fn seed_if_empty(db: &DatabaseConnection) -> anyhow::Result<()> {
             Err(e) => return Err(e),
         }
     }
+    seed_directories(db).await?;
     if department::count(db).await? == 0 {
         let departments = shipped_departments()?;
         let audit = system_entry(
@@ -73,6 +77,124 @@ pub async fn seed_if_empty(db: &DatabaseConnection) -> anyhow::Result<()> {
             Some(format!("{{\"departments\":{}}}", departments.len())),
         );
         department::insert_all(db, &departments, tianjin_valid_from(), &audit).await?;
+    }
+    Ok(())
+}
+
+/// A directory shipped in `data/directories`, published as version 1 where none exists.
+pub struct ShippedDirectory {
+    pub kind: DirectoryKind,
+    pub file: &'static str,
+    bytes: &'static [u8],
+    /// The day the list was issued (real lists) or the plan's day (demo lists).
+    pub effective_from: NaiveDate,
+    pub is_demo: bool,
+}
+
+macro_rules! shipped {
+    ($kind:ident, $file:literal, $y:literal - $m:literal - $d:literal, $demo:literal) => {
+        ShippedDirectory {
+            kind: DirectoryKind::$kind,
+            file: $file,
+            bytes: include_bytes!(concat!("../../../data/directories/", $file)),
+            effective_from: match NaiveDate::from_ymd_opt($y, $m, $d) {
+                Some(day) => day,
+                None => panic!("shipped directory day"),
+            },
+            is_demo: $demo,
+        }
+    };
+}
+
+/// Real lists where one is published (the national must-not-issue list, Tianjin's 2019
+/// may-issue list); demo lists, marked on every item, for the rest (see data/directories).
+pub fn shipped_directories() -> [ShippedDirectory; 7] {
+    [
+        shipped!(Duty, "demo_tianjin_duties.tsv", 2023 - 2 - 6, true),
+        shipped!(
+            Assistance,
+            "demo_tianjin_assistance.tsv",
+            2023 - 2 - 6,
+            true
+        ),
+        shipped!(
+            MechanismSign,
+            "demo_tianjin_mechanism_signs.tsv",
+            2023 - 2 - 6,
+            true
+        ),
+        shipped!(
+            CertificateMayIssue,
+            "tianjin2019_rc_certificates_may_issue.tsv",
+            2019 - 9 - 1,
+            false
+        ),
+        shipped!(
+            CertificateMustNotIssue,
+            "national_mca2020_not_issue_certificates_batch1.tsv",
+            2020 - 4 - 1,
+            false
+        ),
+        shipped!(
+            PublicService,
+            "demo_public_services.tsv",
+            2023 - 2 - 6,
+            true
+        ),
+        shipped!(
+            ProhibitedTask,
+            "demo_prohibited_tasks.tsv",
+            2023 - 2 - 6,
+            true
+        ),
+    ]
+}
+
+impl ShippedDirectory {
+    /// The items of the shipped file.
+    pub fn items(&self) -> anyhow::Result<Vec<DirectoryItem>> {
+        let table = table_from_bytes(self.file, self.bytes.to_vec())?;
+        let defaults = ImportDefaults {
+            valid_from: self.effective_from,
+            source: self.file.to_owned(),
+            is_demo: self.is_demo,
+        };
+        let fail = |errors: Vec<directory::RowError>| {
+            anyhow::anyhow!("内置目录文件 {} 有误：{}", self.file, errors[0])
+        };
+        let rows = directory::directory_rows(&table, self.kind, &defaults).map_err(fail)?;
+        let changes = directory::changes(rows, &[]).map_err(fail)?;
+        Ok(changes
+            .into_iter()
+            .filter_map(|(c, _)| match c {
+                Change::Add(item) => Some(item),
+                _ => None,
+            })
+            .collect())
+    }
+}
+
+/// Publishes version 1 of every shipped directory that has none. Another node starting at the
+/// same moment may publish it first; then this one finds it there.
+async fn seed_directories(db: &DatabaseConnection) -> anyhow::Result<()> {
+    for shipped in shipped_directories() {
+        let items = shipped.items()?;
+        let audit = system_entry(
+            "catalog.seed",
+            &format!("directory/{}", shipped.kind.as_str()),
+            Some(format!(
+                "{{\"file\":\"{}\",\"items\":{}}}",
+                shipped.file,
+                items.len()
+            )),
+        );
+        let published =
+            catalog::publish_first(db, shipped.kind, &items, shipped.effective_from, &audit).await;
+        if let Err(e) = published
+            && catalog::versions(db, shipped.kind).await?.is_empty()
+        {
+            return Err(e.into());
+        }
     }
     Ok(())
 }

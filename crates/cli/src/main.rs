@@ -12,6 +12,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use jianfu::config::Config;
 use jianfu::import::{self, Event, ImportOptions, Progress};
 use jianfu_domain::account::Role;
+use jianfu_domain::catalog::DirectoryKind;
 
 /// mimalloc rather than glibc's allocator: request handling allocates small, short-lived
 /// buffers on many threads, where glibc's arenas showed up in profiles (bench/REPORT.md).
@@ -61,6 +62,9 @@ enum Command {
     /// 导入数据
     #[command(subcommand)]
     Import(ImportCommand),
+    /// 导出数据
+    #[command(subcommand)]
+    Export(ExportCommand),
     /// 账号管理
     #[command(subcommand)]
     User(UserCommand),
@@ -176,6 +180,40 @@ enum ImportCommand {
         #[arg(long, value_name = "DATE")]
         valid_from: Option<NaiveDate>,
     },
+    /// 将指导目录文件导入为新的调整草稿（不直接改动已发布版本）：参考清单格式或本平台导入模板，Excel（.xlsx/.xls）或 CSV/TSV（UTF-8 或 GB18030）；任何一行有误则全部不导入
+    Directory {
+        /// 目录：duty assistance mechanism_sign certificate_may_issue certificate_must_not_issue public_service prohibited_task
+        #[arg(long, value_parser = parse_kind)]
+        kind: DirectoryKind,
+        /// 文件
+        path: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum ExportCommand {
+    /// 导出已发布的指导目录版本（与导入模板同列，可修改后再导入）
+    Directory {
+        /// 目录：duty assistance mechanism_sign certificate_may_issue certificate_must_not_issue public_service prohibited_task
+        #[arg(long, value_parser = parse_kind)]
+        kind: DirectoryKind,
+        /// 版本号，默认最新版本
+        #[arg(long)]
+        version: Option<u32>,
+        /// 格式：xlsx 或 csv（UTF-8，带 BOM，Excel 可直接打开）
+        #[arg(long, value_parser = ["xlsx", "csv"], default_value = "xlsx")]
+        format: String,
+        /// 输出文件，默认当前目录下的“目录名-第N版.格式”
+        #[arg(long, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+}
+
+fn parse_kind(raw: &str) -> Result<DirectoryKind, String> {
+    DirectoryKind::parse(raw).ok_or_else(|| {
+        let known: Vec<&str> = DirectoryKind::ALL.iter().map(|k| k.as_str()).collect();
+        format!("目录“{raw}”不存在，应为：{}", known.join("、"))
+    })
 }
 
 fn main() -> anyhow::Result<()> {
@@ -357,6 +395,63 @@ fn main() -> anyhow::Result<()> {
                 };
                 let id = jianfu_seal::KeyRing::rotate(&config.key_file(), algorithm)?;
                 println!("已生成新的签名密钥 {id}；旧公钥已保留，用于验证以前的签名。");
+                Ok(())
+            }
+            Command::Import(ImportCommand::Directory { kind, path }) => {
+                let db = jianfu::bootstrap::open(&config.database_url()).await?;
+                let audit = jianfu::bootstrap::system_entry("adjustment.import", "", None);
+                let audit = jianfu_domain::audit::AuditEntry {
+                    actor: cli_actor(),
+                    role: "cli".into(),
+                    ..audit
+                };
+                match jianfu::directory::import_file(&db, kind, &path, &audit).await {
+                    Ok((id, changes)) => {
+                        println!(
+                            "已导入为调整草稿 {id}（{}，{changes} 项调整），请在平台上核对后提交审核。",
+                            kind.label()
+                        );
+                        Ok(())
+                    }
+                    Err(jianfu::directory::ImportError::Rows(errors)) => {
+                        for e in &errors {
+                            eprintln!("{e}");
+                        }
+                        anyhow::bail!("文件有 {} 处错误，未导入任何内容", errors.len())
+                    }
+                    Err(e) => Err(e.into()),
+                }
+            }
+            Command::Export(ExportCommand::Directory {
+                kind,
+                version,
+                format,
+                output,
+            }) => {
+                let db = jianfu::bootstrap::open(&config.database_url()).await?;
+                let found = match version {
+                    Some(n) => jianfu_store::catalog::version(&db, kind, n).await?,
+                    None => jianfu::directory::newest(&db, kind).await?,
+                };
+                let Some(found) = found else {
+                    anyhow::bail!("{}尚无此版本", kind.label());
+                };
+                let bytes = match format.as_str() {
+                    "csv" => jianfu_docs::directory::version_csv(&found),
+                    _ => jianfu_docs::directory::version_xlsx(&found)?,
+                };
+                let output = output.unwrap_or_else(|| {
+                    PathBuf::from(format!("{}-第{}版.{format}", kind.label(), found.number))
+                });
+                std::fs::write(&output, bytes)
+                    .with_context(|| format!("无法写入 {}", output.display()))?;
+                println!(
+                    "已导出{}第 {} 版（{} 项）到 {}",
+                    kind.label(),
+                    found.number,
+                    found.items.len(),
+                    output.display()
+                );
                 Ok(())
             }
             Command::Import(ImportCommand::Regions {

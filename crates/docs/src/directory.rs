@@ -778,12 +778,12 @@ pub fn parse_date(raw: &str) -> Option<NaiveDate> {
 
 /// The draft's changes from an import, given the items of the version in force: an upsert of
 /// a code in force is a modification (left out when it changes nothing, so a downloaded version
-/// imported back proposes only what was edited), otherwise an addition. Explicit operations
+/// imported back proposes only what was edited), otherwise an addition; each with its row. Explicit operations
 /// that contradict the version in force are reported by row, every one of them.
 pub fn changes(
     rows: Vec<ImportRow>,
     current: &[DirectoryItem],
-) -> Result<Vec<Change>, Vec<RowError>> {
+) -> Result<Vec<(Change, u64)>, Vec<RowError>> {
     let in_force: BTreeMap<&ItemCode, &DirectoryItem> =
         current.iter().map(|i| (&i.code, i)).collect();
     let (mut out, mut errors) = (Vec::new(), Vec::new());
@@ -796,9 +796,11 @@ pub fn changes(
         };
         match (op, before) {
             (RowOp::Upsert(item), Some(old)) if *old == item => {}
-            (RowOp::Upsert(item) | RowOp::Modify(item), Some(_)) => out.push(Change::Modify(item)),
-            (RowOp::Upsert(item) | RowOp::Add(item), None) => out.push(Change::Add(item)),
-            (RowOp::Retire(code), Some(_)) => out.push(Change::Retire(code)),
+            (RowOp::Upsert(item) | RowOp::Modify(item), Some(_)) => {
+                out.push((Change::Modify(item), row))
+            }
+            (RowOp::Upsert(item) | RowOp::Add(item), None) => out.push((Change::Add(item), row)),
+            (RowOp::Retire(code), Some(_)) => out.push((Change::Retire(code), row)),
             (RowOp::Add(item), Some(_)) => errors.push(fail(format!(
                 "事项编码 {} 已在现行目录中，不能新增（修改请填写“修改”或留空）",
                 item.code
@@ -1360,13 +1362,17 @@ mod tests {
         third.code = retired.clone();
         let current = [first.clone(), second.clone(), third];
         assert_eq!(
-            changes(rows.clone(), &current).unwrap(),
+            changes(rows.clone(), &current)
+                .unwrap()
+                .into_iter()
+                .map(|(c, _)| c)
+                .collect::<Vec<_>>(),
             [Change::Modify(second.clone()), Change::Retire(retired)]
         );
         let mut edited = first.clone();
         edited.name = "协助维护社会治安秩序".into();
         let current = [edited, second.clone(), current[2].clone()];
-        assert_eq!(changes(rows, &current).unwrap()[0], Change::Modify(first));
+        assert_eq!(changes(rows, &current).unwrap()[0].0, Change::Modify(first));
     }
 
     fn sample(kind: DirectoryKind, n: u32, seed: u32) -> DirectoryItem {
