@@ -91,6 +91,7 @@ async fn lockout_is_shared_by_app_nodes_and_messages_do_not_tell() {
             db: app.db.clone(),
             keys: app.keys.clone(),
             production: false,
+            search: Default::default(),
         });
         let unknown = app
             .post_form("/login", "username=nobody&password=x", None)
@@ -473,7 +474,10 @@ async fn every_route_is_covered_by_an_enforced_access_rule() {
         let uri = path
             .replace("{code}", "120101")
             .replace("{username}", "u.inspector")
-            .replace("{action}", "disable");
+            .replace("{action}", "disable")
+            .replace("{kind}", "certificate_may_issue")
+            .replace("{item}", "KC-001")
+            .replace("/diff", "/diff?from=1&to=1");
         // POST-only routes answer GET with 405 before any rule; ask them with a form instead.
         let post_only = app.get(&uri).await.status == StatusCode::METHOD_NOT_ALLOWED;
         let anonymous = if post_only {

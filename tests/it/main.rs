@@ -9,6 +9,7 @@ mod admin;
 mod audit;
 mod auth;
 mod catalog;
+mod catalog_pages;
 mod cli;
 mod import;
 mod pages;

@@ -149,6 +149,7 @@ impl TestApp {
             db: db.clone(),
             keys: keys.clone(),
             production,
+            search: Default::default(),
         });
         TestApp {
             db,

@@ -26,6 +26,12 @@ pub enum Error {
     InvalidRegionCode(String),
     #[error("未找到区划代码为 {0} 的单位")]
     RegionNotFound(String),
+    #[error(
+        "目录“{0}”不存在：应为 duty、assistance、mechanism_sign、certificate_may_issue、certificate_must_not_issue、public_service 或 prohibited_task"
+    )]
+    UnknownDirectory(String),
+    #[error("{0}不存在")]
+    CatalogNotFound(String),
     #[error("请求的地址 {0} 不存在")]
     RouteNotFound(String),
     #[error("查询参数不正确：{0}")]
@@ -57,6 +63,8 @@ impl Error {
             Error::InvalidRegionCode(_) => "invalid_region_code",
             Error::RegionNotFound(_) => "region_not_found",
             Error::RouteNotFound(_) => "not_found",
+            Error::UnknownDirectory(_) => "unknown_directory",
+            Error::CatalogNotFound(_) => "catalog_not_found",
             Error::InvalidQuery(_) => "invalid_query",
             Error::InvalidJson(_) => "invalid_json",
             Error::Unauthenticated => "unauthenticated",
@@ -76,7 +84,10 @@ impl Error {
             | Error::InvalidQuery(_)
             | Error::InvalidJson(_)
             | Error::RetentionNotReached(_) => ErrorKind::Invalid,
-            Error::RegionNotFound(_) | Error::RouteNotFound(_) => ErrorKind::NotFound,
+            Error::RegionNotFound(_)
+            | Error::RouteNotFound(_)
+            | Error::UnknownDirectory(_)
+            | Error::CatalogNotFound(_) => ErrorKind::NotFound,
             Error::Unauthenticated => ErrorKind::Unauthenticated,
             Error::Forbidden | Error::OutsideScope(_) | Error::CsrfRejected => ErrorKind::Forbidden,
             Error::RateLimited => ErrorKind::RateLimited,

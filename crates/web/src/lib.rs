@@ -6,6 +6,7 @@ mod assets;
 pub mod auth;
 pub mod error;
 mod limit;
+pub mod search;
 pub mod views;
 
 use axum::Router;
@@ -27,6 +28,8 @@ pub struct AppState {
     pub keys: std::sync::Arc<jianfu_seal::KeyRing>,
     /// In production, demo accounts cannot log in.
     pub production: bool,
+    /// Chinese search over the directories in force.
+    pub search: std::sync::Arc<search::CatalogSearch>,
 }
 
 /// Largest request body accepted (imports through the web come later and get their own limit).

@@ -1,6 +1,7 @@
 //! The JSON API (`/api/v1`), registered together with its OpenAPI description so the two cannot
 //! drift apart. Errors are `{"error": {"code", "message"}}` with a 4xx/5xx status.
 
+pub(crate) mod catalog;
 mod health;
 mod me;
 pub(crate) mod regions;
@@ -24,7 +25,8 @@ use crate::error::ApiError;
     tags(
         (name = "系统", description = "运行状态"),
         (name = "账号", description = "调用者身份。各部门业务系统使用 `Authorization: Bearer 令牌` 调用，令牌由 `jianfu token create` 生成"),
-        (name = "区划", description = "行政区划树：省、市、区（县）、街道（乡镇）、村（社区），国家统计局 12 位统计用区划代码")
+        (name = "区划", description = "行政区划树：省、市、区（县）、街道（乡镇）、村（社区），国家统计局 12 位统计用区划代码"),
+        (name = "指导目录", description = "村（社区）工作事务、机制牌子、证明事项等指导目录：已发布版本、某单位某日适用的事项、版本比较与检索。公开，无需登录")
     ),
     components(schemas(crate::error::ErrorBody)),
     modifiers(&BearerAuth)
@@ -53,11 +55,16 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(regions::children))
         .routes(routes!(regions::lookup))
         .routes(routes!(me::me))
+        .routes(routes!(catalog::directories))
+        .routes(routes!(catalog::search))
+        .routes(routes!(catalog::items))
+        .routes(routes!(catalog::versions))
+        .routes(routes!(catalog::diff))
 }
 
 /// Who may call each API route; the route coverage test checks every documented route is here
 /// and enforced.
-pub const ACCESS: [(&str, crate::views::Access); 6] = [
+pub const ACCESS: [(&str, crate::views::Access); 11] = [
     ("/healthz", crate::views::Access::Public),
     ("/api/v1/regions", crate::views::Access::Public),
     ("/api/v1/regions/{code}", crate::views::Access::Public),
@@ -67,6 +74,20 @@ pub const ACCESS: [(&str, crate::views::Access); 6] = [
     ),
     ("/api/v1/regions/lookup", crate::views::Access::LoggedIn),
     ("/api/v1/me", crate::views::Access::LoggedIn),
+    ("/api/v1/directories", crate::views::Access::Public),
+    ("/api/v1/directories/search", crate::views::Access::Public),
+    (
+        "/api/v1/directories/{kind}/items",
+        crate::views::Access::Public,
+    ),
+    (
+        "/api/v1/directories/{kind}/versions",
+        crate::views::Access::Public,
+    ),
+    (
+        "/api/v1/directories/{kind}/diff",
+        crate::views::Access::Public,
+    ),
 ];
 
 /// `Query` whose rejection is our JSON error (`invalid_query`) instead of axum's plain text.

@@ -2,6 +2,7 @@
 //! page otherwise, so every page also works without JavaScript and can be bookmarked.
 
 mod admin;
+mod catalog;
 mod home;
 mod regions;
 mod session;
@@ -32,6 +33,19 @@ pub fn pages() -> Vec<(&'static str, Access, MethodRouter<AppState>)> {
         ("/", Public, get(home::page)),
         ("/regions", Public, get(regions::index)),
         ("/regions/{code}", Public, get(regions::show)),
+        ("/directories", Public, get(catalog::index)),
+        ("/directories/{kind}", Public, get(catalog::show)),
+        (
+            "/directories/{kind}/versions",
+            Public,
+            get(catalog::versions),
+        ),
+        ("/directories/{kind}/export", Public, get(catalog::export)),
+        (
+            "/directories/{kind}/items/{item}",
+            Public,
+            get(catalog::item),
+        ),
         (
             "/login",
             Public,
@@ -101,7 +115,11 @@ pub struct NavUser {
 
 impl Nav {
     pub fn new(user: Option<&Principal>) -> Nav {
-        let mut menu = vec![("首页", "/".into()), ("行政区划", "/regions".into())];
+        let mut menu = vec![
+            ("首页", "/".into()),
+            ("指导目录", "/directories".into()),
+            ("行政区划", "/regions".into()),
+        ];
         if let Some(p) = user {
             menu.push(("工作台", "/me".into()));
             if p.roles.iter().any(|r| r.has(Perm::ViewUnits)) {

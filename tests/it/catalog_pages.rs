@@ -1,0 +1,243 @@
+//! The directories in public: the API (directories, the items in force for a unit on a day,
+//! versions, diff, search) and the pages (browse, item history, versions with their difference,
+//! downloads), on the shipped lists and on a second version published through an adjustment.
+
+use chrono::{Duration, NaiveDate, Utc};
+use jianfu_domain::account::Role;
+use jianfu_domain::catalog::adjustment::{Action, Change};
+use jianfu_domain::catalog::{Applicability, DirectoryKind, ItemCode};
+use jianfu_store::catalog::{self, NewAdjustment};
+
+use crate::support::{TestApp, backends};
+
+const KIND: DirectoryKind = DirectoryKind::CertificateMayIssue;
+
+fn audit(event: &str) -> jianfu_domain::audit::AuditEntry {
+    jianfu::bootstrap::system_entry(event, "test", None)
+}
+
+/// Publishes version 2 of the may-issue list, in force tomorrow: KC-001 narrowed to communities
+/// and renamed, KC-002 retired, KC-006 added.
+async fn publish_second(app: &TestApp) -> NaiveDate {
+    let db = &app.db;
+    let v1 = catalog::version(db, KIND, 1).await.unwrap().unwrap();
+    let new = NewAdjustment {
+        kind: KIND,
+        title: "调整可出具证明事项".into(),
+        reason: "数据共享".into(),
+        basis: "民发〔2020〕20号".into(),
+    };
+    let id = catalog::create_adjustment(db, &new, "mz.wang", &audit("adjustment.create"))
+        .await
+        .unwrap();
+    let mut narrowed = v1.items[0].clone();
+    narrowed.name = "居民在本社区居住的证明".into();
+    narrowed.applicability = Applicability::Community;
+    let mut added = v1.items[2].clone();
+    added.code = ItemCode::numbered(KIND, 6);
+    added.name = "为居民出具养老服务需求评估情况证明".into();
+    let changes = [
+        (Change::Modify(narrowed), None),
+        (Change::Retire(ItemCode::numbered(KIND, 2)), None),
+        (Change::Add(added), None),
+    ];
+    catalog::set_changes(db, id, &changes, &audit("adjustment.edit"))
+        .await
+        .unwrap();
+    let tomorrow = (Utc::now() + Duration::hours(8) + Duration::days(1)).date_naive();
+    for (action, who) in [
+        (Action::Submit, ("mz.wang", Role::CivilAffairs)),
+        (Action::Review, ("mz.li", Role::CivilAffairs)),
+        (Action::Approve, ("zf.zhao", Role::Approver)),
+        (
+            Action::Publish {
+                version: 0,
+                effective_from: tomorrow,
+            },
+            ("mz.wang", Role::CivilAffairs),
+        ),
+    ] {
+        catalog::act(db, id, &action, who, &audit("adjustment.act"))
+            .await
+            .unwrap();
+    }
+    tomorrow
+}
+
+#[tokio::test]
+async fn the_api_answers_what_is_in_force_for_a_unit_on_a_day_on_every_backend() {
+    for backend in backends() {
+        let app = TestApp::new(backend).await;
+        let list = app.get("/api/v1/directories").await.json();
+        assert_eq!(list.as_array().unwrap().len(), 7, "{backend:?}");
+        let must_not = &list.as_array().unwrap()[4];
+        assert_eq!(must_not["kind"], "certificate_must_not_issue");
+        assert_eq!(must_not["items"], 20);
+        assert_eq!(must_not["demo_items"], 0);
+
+        let tomorrow = publish_second(&app).await;
+        let base = "/api/v1/directories/certificate_may_issue/items";
+        // 和平区 劝业场街道 花园路社区 (a community) and 蓟州区 渔阳镇 东北隅村 (a village).
+        let (community, village) = ("120101001001", "120119100201");
+        let at = |day: NaiveDate, unit: &str| format!("{base}?region={unit}&at={day}");
+        let today = tomorrow - Duration::days(1);
+        let now = app.get(&at(today, village)).await.json();
+        assert_eq!(now["version"], 1);
+        assert_eq!(now["items"].as_array().unwrap().len(), 5);
+        let later = app.get(&at(tomorrow, community)).await.json();
+        assert_eq!(later["version"], 2, "{backend:?}");
+        let codes: Vec<&str> = later["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["code"].as_str().unwrap())
+            .collect();
+        assert_eq!(codes, ["KC-001", "KC-003", "KC-004", "KC-005", "KC-006"]);
+        let later = app.get(&at(tomorrow, village)).await.json();
+        assert_eq!(
+            later["items"].as_array().unwrap().len(),
+            4,
+            "KC-001 now applies to communities only"
+        );
+        // A day before the first version: nothing in force.
+        let r = app
+            .get(&at(NaiveDate::from_ymd_opt(2019, 1, 1).unwrap(), village))
+            .await;
+        assert_eq!(r.status, 404);
+        assert_eq!(r.json()["error"]["code"], "catalog_not_found");
+        let r = app.get(&format!("{base}?at=2024-13-01")).await;
+        assert_eq!(r.status, 400, "{}", r.body);
+        let r = app.get("/api/v1/directories/wanneng/items").await;
+        assert_eq!(r.status, 404);
+        assert_eq!(r.json()["error"]["code"], "unknown_directory");
+        assert!(
+            r.json()["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("不存在")
+        );
+
+        let versions = app
+            .get("/api/v1/directories/certificate_may_issue/versions")
+            .await
+            .json();
+        assert_eq!(versions[0]["number"], 2);
+        assert_eq!(versions[1]["items"], 5);
+        let d = app
+            .get("/api/v1/directories/certificate_may_issue/diff?from=1&to=2")
+            .await
+            .json();
+        assert_eq!(d["added"][0]["code"], "KC-006");
+        assert_eq!(d["retired"][0]["code"], "KC-002");
+        assert_eq!(d["changed"][0]["code"], "KC-001");
+        let fields: Vec<&str> = d["changed"][0]["fields"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["field"].as_str().unwrap())
+            .collect();
+        assert_eq!(fields, ["名称", "适用范围"]);
+        let r = app
+            .get("/api/v1/directories/certificate_may_issue/diff?from=1&to=9")
+            .await;
+        assert_eq!(r.status, 404);
+        app.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn chinese_search_finds_the_right_items() {
+    let app = TestApp::new(jianfu_store::Backend::Sqlite).await;
+    for (q, code) in [
+        ("居住证明", "KC-001"),
+        ("征兵", "XZ-006"),
+        ("低保", "XZ-005"),
+        ("亲属关系", "BC-001"),
+        ("养犬", "BC-004"),
+        ("kc-003", "KC-003"),
+    ] {
+        let hits = app
+            .get(&format!(
+                "/api/v1/directories/search?q={}",
+                crate::support::form_encode(q)
+            ))
+            .await
+            .json();
+        assert_eq!(hits[0]["code"], code, "{q}: {hits}");
+    }
+    let hits = app
+        .get("/api/v1/directories/search?q=%22)(*%26%5E&kind=duty")
+        .await;
+    assert_eq!(hits.status, 200, "odd input is only text");
+    let page = app
+        .get(&format!(
+            "/directories?q={}",
+            crate::support::form_encode("居住证明")
+        ))
+        .await;
+    assert!(page.body.contains("居民在社区居住证明"), "{}", page.body);
+    app.finish().await;
+}
+
+#[tokio::test]
+async fn public_pages_show_versions_their_difference_and_downloads() {
+    let app = TestApp::new(jianfu_store::Backend::Sqlite).await;
+    let page = app.get("/directories").await;
+    assert_eq!(page.status, 200);
+    for label in [
+        "依法履职工作事务",
+        "不应出具证明事项",
+        "演示数据",
+        "正式发布清单",
+    ] {
+        assert!(page.body.contains(label), "{label}");
+    }
+    let tomorrow = publish_second(&app).await;
+    let page = app.get("/directories/certificate_may_issue").await;
+    assert!(page.body.contains("第 1 版"), "version 1 is in force today");
+    assert!(page.body.contains("居民在社区居住证明"));
+    let page = app
+        .get("/directories/certificate_may_issue?version=2")
+        .await;
+    assert!(page.body.contains("不是今天施行的版本"));
+    assert!(page.body.contains("居民在本社区居住的证明"));
+    assert!(!page.body.contains("参与社区治理"), "KC-002 retired");
+    let page = app
+        .get("/directories/certificate_may_issue/items/KC-001")
+        .await;
+    assert!(page.body.contains("修改：名称、适用范围"), "{}", page.body);
+    assert!(page.body.contains("列入目录"));
+    let page = app
+        .get("/directories/certificate_may_issue/versions?from=1&to=2")
+        .await;
+    assert!(page.body.contains("新增 1 项，取消 1 项，修改 1 项"));
+    assert!(page.body.contains(&tomorrow.to_string()));
+    let csv = app
+        .get("/directories/certificate_must_not_issue/export?format=csv")
+        .await;
+    assert_eq!(csv.status, 200);
+    assert!(
+        csv.headers["content-disposition"]
+            .to_str()
+            .unwrap()
+            .contains("certificate_must_not_issue-v1.csv")
+    );
+    assert_eq!(csv.body.lines().count(), 21, "header and 20 items");
+    let xlsx = app
+        .get("/directories/certificate_may_issue/export?version=2")
+        .await;
+    assert_eq!(
+        xlsx.headers["content-type"],
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    );
+    let bad = app
+        .get("/directories/certificate_may_issue/export?format=pdf")
+        .await;
+    assert_eq!(bad.status, 400);
+    let missing = app
+        .get("/directories/certificate_may_issue?version=7")
+        .await;
+    assert_eq!(missing.status, 404);
+    assert!(missing.body.contains("第 7 版不存在"));
+    app.finish().await;
+}
