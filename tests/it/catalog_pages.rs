@@ -16,9 +16,19 @@ fn audit(event: &str) -> jianfu_domain::audit::AuditEntry {
     jianfu::bootstrap::system_entry(event, "test", None)
 }
 
+fn beijing_today() -> NaiveDate {
+    (Utc::now() + Duration::hours(8)).date_naive()
+}
+
 /// Publishes version 2 of the may-issue list, in force tomorrow: KC-001 narrowed to communities
 /// and renamed, KC-002 retired, KC-006 added.
 async fn publish_second(app: &TestApp) -> NaiveDate {
+    let tomorrow = beijing_today() + Duration::days(1);
+    publish_second_on(app, tomorrow).await;
+    tomorrow
+}
+
+async fn publish_second_on(app: &TestApp, effective_from: NaiveDate) {
     let db = &app.db;
     let v1 = catalog::version(db, KIND, 1).await.unwrap().unwrap();
     let new = NewAdjustment {
@@ -44,7 +54,6 @@ async fn publish_second(app: &TestApp) -> NaiveDate {
     catalog::set_changes(db, id, &changes, &audit("adjustment.edit"))
         .await
         .unwrap();
-    let tomorrow = (Utc::now() + Duration::hours(8) + Duration::days(1)).date_naive();
     for (action, who) in [
         (Action::Submit, ("mz.wang", Role::CivilAffairs)),
         (Action::Review, ("mz.li", Role::CivilAffairs)),
@@ -52,7 +61,7 @@ async fn publish_second(app: &TestApp) -> NaiveDate {
         (
             Action::Publish {
                 version: 0,
-                effective_from: tomorrow,
+                effective_from,
             },
             ("mz.wang", Role::CivilAffairs),
         ),
@@ -61,7 +70,6 @@ async fn publish_second(app: &TestApp) -> NaiveDate {
             .await
             .unwrap();
     }
-    tomorrow
 }
 
 #[tokio::test]
@@ -176,6 +184,15 @@ async fn chinese_search_finds_the_right_items() {
         ))
         .await;
     assert!(page.body.contains("居民在社区居住证明"), "{}", page.body);
+
+    // A version in force from today is searched at once (the index notices the publication).
+    let q = format!(
+        "/api/v1/directories/search?q={}",
+        crate::support::form_encode("养老服务需求评估")
+    );
+    assert_ne!(app.get(&q).await.json()[0]["code"], "KC-006");
+    publish_second_on(&app, beijing_today()).await;
+    assert_eq!(app.get(&q).await.json()[0]["code"], "KC-006");
     app.finish().await;
 }
 

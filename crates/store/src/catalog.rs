@@ -155,6 +155,12 @@ pub async fn publish_first(
     Ok(true)
 }
 
+/// How many versions have been published, of every directory: a cache of what is in force
+/// (the search index) is stale when this grows, whichever app node published.
+pub async fn published_count(db: &DatabaseConnection) -> Result<u64, Error> {
+    version::Entity::find().count(db).await.map_err(db_error)
+}
+
 /// Every published version of `kind`, newest first.
 pub async fn versions(
     db: &DatabaseConnection,

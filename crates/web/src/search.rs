@@ -1,7 +1,7 @@
 //! The search index over the directories in force, built on first use from the database, and
-//! built again when a version is published or the day changes (a version published earlier may
-//! take effect at midnight). A few hundred items take milliseconds; jieba's dictionary loads
-//! once per process.
+//! built again when a version has been published (on any app node) or the day changes (a version
+//! published earlier may take effect at midnight). A few hundred items take milliseconds;
+//! jieba's dictionary loads once per process.
 
 use std::sync::{Arc, RwLock};
 
@@ -14,7 +14,8 @@ use jianfu_text::{DirectoryIndex, SearchDoc};
 
 #[derive(Default)]
 pub struct CatalogSearch {
-    index: RwLock<Option<(NaiveDate, Arc<DirectoryIndex>)>>,
+    /// The index with the day and the count of published versions it was built for.
+    index: RwLock<Option<(NaiveDate, u64, Arc<DirectoryIndex>)>>,
 }
 
 /// What the index holds of an item: its name first, the rest as body text.
@@ -42,8 +43,10 @@ impl CatalogSearch {
         db: &DatabaseConnection,
         today: NaiveDate,
     ) -> Result<Arc<DirectoryIndex>, Error> {
-        if let Some((day, index)) = self.index.read().expect("not poisoned").clone()
+        let published = catalog::published_count(db).await?;
+        if let Some((day, count, index)) = self.index.read().expect("not poisoned").clone()
             && day == today
+            && count == published
         {
             return Ok(index);
         }
@@ -61,12 +64,7 @@ impl CatalogSearch {
                 Error::Internal
             })?;
         let built = Arc::new(built);
-        *self.index.write().expect("not poisoned") = Some((today, built.clone()));
+        *self.index.write().expect("not poisoned") = Some((today, published, built.clone()));
         Ok(built)
-    }
-
-    /// Forgets the index after a publication.
-    pub fn invalidate(&self) {
-        *self.index.write().expect("not poisoned") = None;
     }
 }
