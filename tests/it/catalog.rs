@@ -203,8 +203,12 @@ async fn concurrent_read_then_write_edits_all_land_on_every_backend() {
             );
         }
         let chaining = db.clone();
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let stopped = stop.clone();
+        // Stopped between batches, not aborted: a chainer cancelled inside its transaction
+        // would leave the head row locked on MySQL until the connection is reused.
         let chainer = tokio::spawn(async move {
-            loop {
+            while !stopped.load(std::sync::atomic::Ordering::Relaxed) {
                 jianfu_store::audit::chain(&chaining).await.unwrap();
                 tokio::time::sleep(std::time::Duration::from_millis(1)).await;
             }
@@ -226,7 +230,8 @@ async fn concurrent_read_then_write_edits_all_land_on_every_backend() {
         for edit in edits {
             edit.await.expect("every edit lands");
         }
-        chainer.abort();
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        chainer.await.unwrap();
         let log = app.audit_log().await;
         assert_eq!(
             log.iter().filter(|r| r.event == "adjustment.edit").count(),
