@@ -173,24 +173,13 @@ async fn insert_records<C: ConnectionTrait>(
     let backend = conn.get_database_backend();
     let build = |rows: usize| {
         move |b: sea_orm::DbBackend| {
-            let columns = [
-                log::Column::Seq,
-                log::Column::At,
-                log::Column::Actor,
-                log::Column::Role,
-                log::Column::SourceIp,
-                log::Column::Event,
-                log::Column::Object,
-                log::Column::Result,
-                log::Column::Before,
-                log::Column::After,
-                log::Column::PrevHash,
-                log::Column::Hash,
-            ];
+            let columns: Vec<log::Column> = std::iter::once(log::Column::Seq)
+                .chain(RECORD_TEXT)
+                .collect();
             let mut insert = Query::insert();
-            insert.into_table(log::Entity).columns(columns);
+            insert.into_table(log::Entity).columns(columns.clone());
             for _ in 0..rows {
-                insert.values_panic(columns.map(|_| Expr::value("")));
+                insert.values_panic(columns.iter().map(|_| Expr::value("")));
             }
             b.build(&insert).sql
         }
