@@ -477,6 +477,7 @@ async fn every_route_is_covered_by_an_enforced_access_rule() {
             .replace("{action}", "disable")
             .replace("{kind}", "certificate_may_issue")
             .replace("{item}", "KC-001")
+            .replace("{id}", "1")
             .replace("/diff", "/diff?from=1&to=1");
         // POST-only routes answer GET with 405 before any rule; ask them with a form instead.
         let post_only = app.get(&uri).await.status == StatusCode::METHOD_NOT_ALLOWED;

@@ -258,3 +258,69 @@ async fn public_pages_show_versions_their_difference_and_downloads() {
     assert!(missing.body.contains("第 7 版不存在"));
     app.finish().await;
 }
+
+/// Adjustments in the browser are the city's: civil affairs and the approver of Tianjin reach
+/// them, a district's civil affairs is refused (403, audited), and a form posted without its
+/// anti-forgery token is refused.
+#[tokio::test]
+async fn adjustment_pages_are_for_the_city_level() {
+    use crate::support::PASSWORD;
+    let app = TestApp::new(jianfu_store::Backend::Sqlite).await;
+    app.account("mz.city", "12", &[Role::CivilAffairs], None)
+        .await;
+    app.account("mz.hp", "120101", &[Role::CivilAffairs], None)
+        .await;
+    let city = app.login("mz.city", PASSWORD).await.unwrap();
+    let page = app.get_as("/adjustments", &city).await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("新建调整草稿"));
+    let made = app
+        .post_form(
+            "/adjustments",
+            &format!(
+                "csrf={}&kind=duty&title={}&reason=&basis=",
+                city.csrf,
+                crate::support::form_encode("履职事项调整")
+            ),
+            Some(&city),
+        )
+        .await;
+    assert_eq!(made.status, 303, "{}", made.body);
+    let draft = made.headers["location"].to_str().unwrap().to_owned();
+    let page = app.get_as(&draft, &city).await;
+    assert!(page.body.contains("尚无调整内容"));
+    // Submitting an empty draft is refused with the procedure's reason.
+    let id = draft.rsplit('/').next().unwrap();
+    let refused = app
+        .post_form(
+            &format!("/adjustments/{id}/act"),
+            &format!("csrf={}&action=submit", city.csrf),
+            Some(&city),
+        )
+        .await;
+    assert_eq!(refused.status, 422);
+    assert!(
+        refused.body.contains("请填写至少一项调整内容"),
+        "{}",
+        refused.body
+    );
+    let forged = app
+        .post_form(
+            &format!("/adjustments/{id}/act"),
+            "csrf=forged&action=submit",
+            Some(&city),
+        )
+        .await;
+    assert_eq!(forged.status, 403);
+
+    let district = app.login("mz.hp", PASSWORD).await.unwrap();
+    let page = app.get_as("/adjustments", &district).await;
+    assert_eq!(page.status, 403);
+    assert!(
+        app.audit_log()
+            .await
+            .iter()
+            .any(|r| r.event == "authz.out_of_scope" && r.actor == "mz.hp")
+    );
+    app.finish().await;
+}

@@ -8,7 +8,7 @@ use chrono::Utc;
 use jianfu_docs::directory::{self, ImportDefaults, RowError};
 use jianfu_docs::table::read_table;
 use jianfu_domain::audit::AuditEntry;
-use jianfu_domain::catalog::{DirectoryKind, DirectoryVersion};
+use jianfu_domain::catalog::DirectoryKind;
 use jianfu_store::DatabaseConnection;
 use jianfu_store::catalog::{self, NewAdjustment};
 
@@ -23,17 +23,6 @@ pub enum ImportError {
     NothingToChange,
     #[error("{0}")]
     Store(#[from] jianfu_domain::Error),
-}
-
-/// The newest published version of `kind`, which the next adjustment starts from.
-pub async fn newest(
-    db: &DatabaseConnection,
-    kind: DirectoryKind,
-) -> Result<Option<DirectoryVersion>, jianfu_domain::Error> {
-    match catalog::versions(db, kind).await?.first() {
-        Some(v) => catalog::version(db, kind, v.number).await,
-        None => Ok(None),
-    }
 }
 
 /// Reads `path` into a new draft adjustment of `kind` drafted by `audit.actor`; returns the
@@ -55,7 +44,7 @@ pub async fn import_file(
         is_demo: false,
     };
     let rows = directory::directory_rows(&table, kind, &defaults).map_err(ImportError::Rows)?;
-    let current = newest(db, kind).await?;
+    let current = catalog::latest(db, kind).await?;
     let changes = directory::changes(rows, current.as_ref().map_or(&[][..], |v| &v.items))
         .map_err(ImportError::Rows)?;
     if changes.is_empty() {

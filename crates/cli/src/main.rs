@@ -431,7 +431,7 @@ fn main() -> anyhow::Result<()> {
                 let db = jianfu::bootstrap::open(&config.database_url()).await?;
                 let found = match version {
                     Some(n) => jianfu_store::catalog::version(&db, kind, n).await?,
-                    None => jianfu::directory::newest(&db, kind).await?,
+                    None => jianfu_store::catalog::latest(&db, kind).await?,
                 };
                 let Some(found) = found else {
                     anyhow::bail!("{}尚无此版本", kind.label());

@@ -113,6 +113,9 @@ pub enum Perm {
     ReadAudit,
     /// See the units of one's own region subtree (every business role; never an administrator).
     ViewUnits,
+    /// Work on directory adjustments: civil affairs drafts, reviews and publishes, the approver
+    /// approves (which step is whose is the adjustment procedure's rule).
+    HandleAdjustments,
 }
 
 impl Role {
@@ -122,6 +125,7 @@ impl Role {
             (Role::SystemAdmin, Perm::ManageAccounts)
                 | (Role::SecurityAdmin, Perm::ManageRoles)
                 | (Role::AuditAdmin, Perm::ReadAudit)
+                | (Role::CivilAffairs | Role::Approver, Perm::HandleAdjustments)
         ) || (perm == Perm::ViewUnits && !self.is_administrator())
     }
 }

@@ -228,7 +228,7 @@ pub async fn version(
 }
 
 /// The newest version of `kind` (the one the next adjustment starts from), whatever its day.
-async fn latest<C: ConnectionTrait>(
+pub async fn latest<C: ConnectionTrait>(
     conn: &C,
     kind: DirectoryKind,
 ) -> Result<Option<DirectoryVersion>, Error> {
@@ -477,6 +477,45 @@ pub async fn adjustment(db: &DatabaseConnection, id: i64) -> Result<AdjustmentVi
         base_version: a.base_version.map(|v| v as u32),
         events,
     })
+}
+
+/// An adjustment in a list.
+#[derive(Debug, Clone)]
+pub struct AdjustmentSummary {
+    pub id: i64,
+    pub kind: DirectoryKind,
+    pub title: String,
+    pub stage: Stage,
+    pub drafter: String,
+    pub updated_at: chrono::DateTime<Utc>,
+}
+
+/// The adjustments, most recently changed first (at most `limit`).
+pub async fn adjustments(
+    db: &DatabaseConnection,
+    limit: u64,
+) -> Result<Vec<AdjustmentSummary>, Error> {
+    use sea_orm::QuerySelect;
+    let rows = adj::Entity::find()
+        .order_by_desc(adj::Column::UpdatedAt)
+        .order_by_desc(adj::Column::Id)
+        .limit(limit)
+        .all(db)
+        .await
+        .map_err(db_error)?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|a| {
+            Some(AdjustmentSummary {
+                id: a.id,
+                kind: DirectoryKind::parse(&a.kind)?,
+                stage: to_stage(&a),
+                title: a.title,
+                drafter: a.drafter,
+                updated_at: a.updated_at,
+            })
+        })
+        .collect())
 }
 
 /// Why an action on an adjustment was refused.

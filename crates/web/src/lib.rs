@@ -32,7 +32,7 @@ pub struct AppState {
     pub search: std::sync::Arc<search::CatalogSearch>,
 }
 
-/// Largest request body accepted (imports through the web come later and get their own limit).
+/// Largest request body accepted; a directory spreadsheet of thousands of items fits.
 const BODY_LIMIT: usize = 2 * 1024 * 1024;
 
 pub fn router(state: AppState) -> Router {

@@ -1,6 +1,7 @@
 //! Server-rendered pages. A handler answers the partial an htmx request asks for and the whole
 //! page otherwise, so every page also works without JavaScript and can be bookmarked.
 
+mod adjustments;
 mod admin;
 mod catalog;
 mod home;
@@ -41,6 +42,31 @@ pub fn pages() -> Vec<(&'static str, Access, MethodRouter<AppState>)> {
             get(catalog::versions),
         ),
         ("/directories/{kind}/export", Public, get(catalog::export)),
+        (
+            "/directories/{kind}/template",
+            Public,
+            get(adjustments::template),
+        ),
+        (
+            "/adjustments",
+            Access::Perm(P::HandleAdjustments),
+            get(adjustments::list).post(adjustments::create),
+        ),
+        (
+            "/adjustments/{id}",
+            Access::Perm(P::HandleAdjustments),
+            get(adjustments::show),
+        ),
+        (
+            "/adjustments/{id}/import",
+            Access::Perm(P::HandleAdjustments),
+            post(adjustments::import),
+        ),
+        (
+            "/adjustments/{id}/act",
+            Access::Perm(P::HandleAdjustments),
+            post(adjustments::act),
+        ),
         (
             "/directories/{kind}/items/{item}",
             Public,
@@ -124,6 +150,12 @@ impl Nav {
             menu.push(("工作台", "/me".into()));
             if p.roles.iter().any(|r| r.has(Perm::ViewUnits)) {
                 menu.push(("辖区单位", format!("/units/{}", p.region)));
+            }
+            // City directories are adjusted at the city (province-level Tianjin) only.
+            if p.roles.iter().any(|r| r.has(Perm::HandleAdjustments))
+                && p.region.level() == jianfu_domain::Level::Province
+            {
+                menu.push(("目录调整", "/adjustments".into()));
             }
             for (role, label, href) in [
                 (Role::SystemAdmin, "账号管理", "/admin/accounts"),
