@@ -91,7 +91,7 @@ async fn lockout_is_shared_by_app_nodes_and_messages_do_not_tell() {
             db: app.db.clone(),
             keys: app.keys.clone(),
             production: false,
-            search: Default::default(),
+            catalog: Default::default(),
         });
         let unknown = app
             .post_form("/login", "username=nobody&password=x", None)

@@ -149,7 +149,7 @@ impl TestApp {
             db: db.clone(),
             keys: keys.clone(),
             production,
-            search: Default::default(),
+            catalog: Default::default(),
         });
         TestApp {
             db,

@@ -637,7 +637,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         db: db.clone(),
         keys: keys.clone(),
         production: config.production,
-        search: Default::default(),
+        catalog: Default::default(),
     });
     let listener = tokio::net::TcpListener::bind(&config.addr)
         .await

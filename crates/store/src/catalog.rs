@@ -190,6 +190,45 @@ pub async fn versions(
     Ok(out)
 }
 
+/// Every published version of `kind` with its items, oldest first (two queries, whatever the
+/// number of versions): what an in-process cache of the directories holds.
+pub async fn history(
+    db: &DatabaseConnection,
+    kind: DirectoryKind,
+) -> Result<Vec<DirectoryVersion>, Error> {
+    let versions = version::Entity::find()
+        .filter(version::Column::Kind.eq(kind.as_str()))
+        .order_by_asc(version::Column::Number)
+        .all(db)
+        .await
+        .map_err(db_error)?;
+    let ids: Vec<i64> = versions.iter().map(|v| v.id).collect();
+    let mut items: std::collections::HashMap<i64, Vec<DirectoryItem>> = Default::default();
+    if !ids.is_empty() {
+        let rows = item::Entity::find()
+            .filter(item::Column::VersionId.is_in(ids))
+            .order_by_asc(item::Column::Code)
+            .all(db)
+            .await
+            .map_err(db_error)?;
+        for m in rows {
+            items
+                .entry(m.version_id)
+                .or_default()
+                .push(to_item(m, kind));
+        }
+    }
+    Ok(versions
+        .into_iter()
+        .map(|v| DirectoryVersion {
+            kind,
+            number: v.number as u32,
+            effective_from: v.effective_from,
+            items: items.remove(&v.id).unwrap_or_default(),
+        })
+        .collect())
+}
+
 async fn load<C: ConnectionTrait>(
     conn: &C,
     kind: DirectoryKind,

@@ -28,8 +28,8 @@ pub struct AppState {
     pub keys: std::sync::Arc<jianfu_seal::KeyRing>,
     /// In production, demo accounts cannot log in.
     pub production: bool,
-    /// Chinese search over the directories in force.
-    pub search: std::sync::Arc<search::CatalogSearch>,
+    /// The directories held in process, with their Chinese search index.
+    pub catalog: std::sync::Arc<search::CatalogCache>,
 }
 
 /// Largest request body accepted; a directory spreadsheet of thousands of items fits.

@@ -1,21 +1,42 @@
-//! The search index over the directories in force, built on first use from the database, and
-//! built again when a version has been published (on any app node) or the day changes (a version
-//! published earlier may take effect at midnight). A few hundred items take milliseconds;
-//! jieba's dictionary loads once per process.
+//! The directories held in process: every published version of every directory, and the search
+//! index over the versions in force today. Built on first use from the database, and built again
+//! when a version has been published (on any app node: one count of versions per request tells)
+//! or the day changes (a version published earlier may take effect at midnight). Lookups of
+//! what is in force for a unit on a day then need no further database reads.
 
+use std::collections::BTreeMap;
 use std::sync::{Arc, RwLock};
 
 use chrono::NaiveDate;
 use jianfu_domain::Error;
-use jianfu_domain::catalog::{DirectoryItem, DirectoryKind};
+use jianfu_domain::catalog::{DirectoryItem, DirectoryKind, DirectoryVersion, version_at};
 use jianfu_store::DatabaseConnection;
 use jianfu_store::catalog;
 use jianfu_text::{DirectoryIndex, SearchDoc};
 
 #[derive(Default)]
-pub struct CatalogSearch {
-    /// The index with the day and the count of published versions it was built for.
-    index: RwLock<Option<(NaiveDate, u64, Arc<DirectoryIndex>)>>,
+pub struct CatalogCache {
+    snapshot: RwLock<Option<Arc<Snapshot>>>,
+}
+
+/// The directories as they were when the snapshot was taken.
+pub struct Snapshot {
+    day: NaiveDate,
+    published: u64,
+    versions: BTreeMap<DirectoryKind, Vec<DirectoryVersion>>,
+    pub index: DirectoryIndex,
+}
+
+impl Snapshot {
+    /// Every version of `kind`, oldest first.
+    pub fn versions(&self, kind: DirectoryKind) -> &[DirectoryVersion] {
+        self.versions.get(&kind).map_or(&[], Vec::as_slice)
+    }
+
+    /// The version of `kind` in force on `day`.
+    pub fn in_force(&self, kind: DirectoryKind, day: NaiveDate) -> Option<&DirectoryVersion> {
+        version_at(self.versions(kind), day)
+    }
 }
 
 /// What the index holds of an item: its name first, the rest as body text.
@@ -36,35 +57,43 @@ pub fn search_doc(kind: DirectoryKind, item: &DirectoryItem) -> SearchDoc {
     }
 }
 
-impl CatalogSearch {
-    /// The index of the versions in force on `today`, built if there is none.
-    pub async fn index(
+impl CatalogCache {
+    /// The snapshot for `today`, taken again if a version was published since.
+    pub async fn snapshot(
         &self,
         db: &DatabaseConnection,
         today: NaiveDate,
-    ) -> Result<Arc<DirectoryIndex>, Error> {
+    ) -> Result<Arc<Snapshot>, Error> {
         let published = catalog::published_count(db).await?;
-        if let Some((day, count, index)) = self.index.read().expect("not poisoned").clone()
-            && day == today
-            && count == published
+        if let Some(s) = self.snapshot.read().expect("not poisoned").clone()
+            && s.day == today
+            && s.published == published
         {
-            return Ok(index);
+            return Ok(s);
         }
-        let mut docs = Vec::new();
+        let mut versions = BTreeMap::new();
         for kind in DirectoryKind::ALL {
-            if let Some(v) = catalog::version_at(db, kind, today).await? {
-                docs.extend(v.items.iter().map(|i| search_doc(kind, i)));
-            }
+            versions.insert(kind, catalog::history(db, kind).await?);
         }
-        let built = tokio::task::spawn_blocking(move || DirectoryIndex::build(docs))
+        let docs: Vec<SearchDoc> = versions
+            .iter()
+            .filter_map(|(kind, all)| version_at(all, today).map(|v| (*kind, v)))
+            .flat_map(|(kind, v)| v.items.iter().map(move |i| search_doc(kind, i)))
+            .collect();
+        let index = tokio::task::spawn_blocking(move || DirectoryIndex::build(docs))
             .await
             .map_err(|_| Error::Internal)?
             .map_err(|e| {
                 tracing::error!(error = %e, "search index");
                 Error::Internal
             })?;
-        let built = Arc::new(built);
-        *self.index.write().expect("not poisoned") = Some((today, published, built.clone()));
-        Ok(built)
+        let snapshot = Arc::new(Snapshot {
+            day: today,
+            published,
+            versions,
+            index,
+        });
+        *self.snapshot.write().expect("not poisoned") = Some(snapshot.clone());
+        Ok(snapshot)
     }
 }

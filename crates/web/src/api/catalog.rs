@@ -182,12 +182,13 @@ pub async fn items(
         Some(code) => Some(region::require(&state.db, &RegionCode::parse(code)?).await?),
         None => None,
     };
-    let version = store::version_at(&state.db, kind, at)
-        .await?
+    let snapshot = state.catalog.snapshot(&state.db, today()).await?;
+    let version = snapshot
+        .in_force(kind, at)
         .ok_or_else(|| Error::CatalogNotFound(format!("{} {at} 施行的版本", kind.label())))?;
     // Without a unit every item valid that day counts: "other" kinds match both lists.
     let unit_kind = unit.as_ref().map_or(RegionKind::Other, |u| u.kind);
-    let items = catalog::effective(&version, None, unit_kind, at)
+    let items = catalog::effective(version, None, unit_kind, at)
         .into_iter()
         .map(|e| {
             let mut dto = ItemDto::from(e.item);
@@ -350,25 +351,20 @@ pub async fn hits(
     limit: usize,
 ) -> Result<Vec<HitDto>, Error> {
     let day = today();
-    let index = state.search.index(&state.db, day).await?;
-    let found = index.search(q, kind, limit);
-    let mut out = Vec::with_capacity(found.len());
-    let mut versions = std::collections::HashMap::new();
-    for hit in found {
-        if let std::collections::hash_map::Entry::Vacant(slot) = versions.entry(hit.kind) {
-            slot.insert(store::version_at(&state.db, hit.kind, day).await?);
-        }
-        let name = versions[&hit.kind]
-            .as_ref()
-            .and_then(|v| v.items.iter().find(|i| i.code == hit.code))
-            .map(|i| i.name.clone())
-            .unwrap_or_default();
-        out.push(HitDto {
+    let snapshot = state.catalog.snapshot(&state.db, day).await?;
+    Ok(snapshot
+        .index
+        .search(q, kind, limit)
+        .into_iter()
+        .map(|hit| HitDto {
             kind: hit.kind.as_str(),
+            name: snapshot
+                .in_force(hit.kind, day)
+                .and_then(|v| v.items.iter().find(|i| i.code == hit.code))
+                .map(|i| i.name.clone())
+                .unwrap_or_default(),
             code: hit.code.to_string(),
-            name,
             snippet: hit.snippet,
-        });
-    }
-    Ok(out)
+        })
+        .collect())
 }
