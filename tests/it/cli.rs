@@ -330,9 +330,7 @@ async fn directories_ship_import_into_drafts_and_export() {
          可出具证明事项\t8\t\t\t\t\n",
     )
     .unwrap();
-    let before = catalog::versions(&conn, DirectoryKind::CertificateMayIssue)
-        .await
-        .unwrap();
+    let before = catalog::adjustments(&conn, 100).await.unwrap().len();
     let out = run(&[
         "import",
         "directory",
@@ -347,11 +345,9 @@ async fn directories_ship_import_into_drafts_and_export() {
     }
     assert!(err.contains("未导入任何内容"), "{err}");
     assert_eq!(
-        catalog::versions(&conn, DirectoryKind::CertificateMayIssue)
-            .await
-            .unwrap(),
+        catalog::adjustments(&conn, 100).await.unwrap().len(),
         before,
-        "nothing published"
+        "no draft opened for a refused file"
     );
 
     let xlsx = dir.join("must-not.xlsx");

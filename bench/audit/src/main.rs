@@ -154,9 +154,13 @@ async fn main() {
     jianfu_store::migrate(&db).await.expect("migrate");
 
     let chaining = db.clone();
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let stopped = stop.clone();
+    // Stopped between batches, never aborted inside its transaction (which would leave the head
+    // row locked on MySQL).
     let chainer = tokio::spawn(async move {
         let mut tick = tokio::time::interval(std::time::Duration::from_millis(200));
-        loop {
+        while !stopped.load(std::sync::atomic::Ordering::Relaxed) {
             tick.tick().await;
             jianfu_store::audit::chain(&chaining).await.expect("chain");
         }
@@ -170,7 +174,8 @@ async fn main() {
             write.name()
         ));
     }
-    chainer.abort();
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    chainer.await.expect("chainer");
 
     // Extend the chain in bulk, exactly as appends would have.
     let head = audit_head::Entity::find_by_id(1)

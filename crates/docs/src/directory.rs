@@ -381,7 +381,8 @@ impl<'a> Cells<'a> {
     }
 
     fn get(&self, at: Option<usize>) -> &str {
-        at.and_then(|i| self.cells.get(i)).map_or("", |c| c.trim())
+        at.and_then(|i| self.cells.get(i))
+            .map_or("", |c| unguarded(c.trim()))
     }
 
     fn fail(&mut self, at: Option<usize>, message: String) {
@@ -844,6 +845,26 @@ pub fn version_xlsx(version: &DirectoryVersion) -> Result<Vec<u8>, ExportError> 
 
 /// A published version as CSV in the template's columns: UTF-8 with a BOM, which Excel needs
 /// to open Chinese text correctly.
+/// Characters that make a spreadsheet read a cell as a formula (CSV injection).
+const FORMULA_START: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+
+/// A CSV cell a spreadsheet shows as text: a leading apostrophe before a formula character.
+fn guarded(text: String) -> String {
+    if text.starts_with(FORMULA_START) {
+        format!("'{text}")
+    } else {
+        text
+    }
+}
+
+/// The text of a cell written by [`guarded`].
+fn unguarded(text: &str) -> &str {
+    match text.strip_prefix('\'') {
+        Some(rest) if rest.starts_with(FORMULA_START) => rest,
+        _ => text,
+    }
+}
+
 pub fn version_csv(version: &DirectoryVersion) -> Vec<u8> {
     let cols = columns(version.kind);
     let mut out = csv::Writer::from_writer(b"\xEF\xBB\xBF".to_vec());
@@ -851,7 +872,7 @@ pub fn version_csv(version: &DirectoryVersion) -> Vec<u8> {
     out.write_record(cols.iter().map(|c| c.header(version.kind)))
         .expect("in-memory CSV");
     for item in &version.items {
-        out.write_record(cols.iter().map(|c| c.text(item)))
+        out.write_record(cols.iter().map(|c| guarded(c.text(item))))
             .expect("in-memory CSV");
     }
     out.into_inner().expect("in-memory CSV")
@@ -1485,5 +1506,54 @@ mod tests {
         let prohibited = template_xlsx(DirectoryKind::ProhibitedTask).unwrap();
         let t = table_from_bytes("p.xlsx", prohibited).unwrap();
         assert!(t.headers.iter().any(|h| h == "不予承接时的指引"));
+    }
+
+    #[test]
+    fn csv_cells_that_would_be_formulas_stay_text_and_read_back() {
+        let mut item = sample_item_for_guard();
+        item.name = "=HYPERLINK(\"http://x\",\"点击\")".into();
+        item.basis = "-2+3".into();
+        let version = DirectoryVersion {
+            kind: DirectoryKind::Duty,
+            number: 1,
+            effective_from: NaiveDate::from_ymd_opt(2024, 1, 1).unwrap(),
+            items: vec![item.clone()],
+        };
+        let csv = String::from_utf8(version_csv(&version)).unwrap();
+        assert!(csv.contains("'=HYPERLINK"), "{csv}");
+        assert!(csv.contains("'-2+3"), "{csv}");
+        let table = crate::table::table_from_bytes("v.csv", csv.into_bytes()).unwrap();
+        let defaults = ImportDefaults {
+            valid_from: version.effective_from,
+            source: String::new(),
+            is_demo: false,
+        };
+        let rows = directory_rows(&table, DirectoryKind::Duty, &defaults).unwrap();
+        match &rows[0].op {
+            RowOp::Upsert(read) => {
+                assert_eq!(read.name, item.name);
+                assert_eq!(read.basis, item.basis);
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    fn sample_item_for_guard() -> DirectoryItem {
+        DirectoryItem {
+            code: ItemCode::numbered(DirectoryKind::Duty, 1),
+            name: String::new(),
+            category: "依法履职".into(),
+            basis: String::new(),
+            department: "市民政局".into(),
+            village_role: "组织实施".into(),
+            support: "经费保障".into(),
+            applicability: Applicability::Both,
+            valid_from: NaiveDate::from_ymd_opt(2024, 1, 1).unwrap(),
+            valid_to: None,
+            guide: None,
+            refusal_guidance: None,
+            source: "测试".into(),
+            is_demo: false,
+        }
     }
 }

@@ -399,6 +399,36 @@ async fn find_adjustment<C: ConnectionTrait>(conn: &C, id: i64) -> Result<adj::M
         .ok_or_else(|| Error::InvalidQuery(format!("调整 {id} 不存在")))
 }
 
+/// The adjustment, its row locked until the transaction ends: two people acting on one draft
+/// at once take turns, so an approval never lands on content changed after its review
+/// (SQLite's write transactions are serialised already and take no row locks).
+async fn lock_adjustment<C: ConnectionTrait>(conn: &C, id: i64) -> Result<adj::Model, Error> {
+    use sea_orm::QuerySelect;
+    adj::Entity::find_by_id(id)
+        .lock_exclusive()
+        .one(conn)
+        .await
+        .map_err(db_error)?
+        .ok_or_else(|| Error::InvalidQuery(format!("调整 {id} 不存在")))
+}
+
+/// Whether `username` passed the draft on to approval since it was last submitted.
+async fn reviewed_by<C: ConnectionTrait>(conn: &C, id: i64, username: &str) -> Result<bool, Error> {
+    let events = event::Entity::find()
+        .filter(event::Column::AdjustmentId.eq(id))
+        .order_by_asc(event::Column::Id)
+        .all(conn)
+        .await
+        .map_err(db_error)?;
+    Ok(events
+        .iter()
+        .fold(false, |reviewed, e| match e.action.as_str() {
+            "submitted" => false,
+            "reviewed" => reviewed || e.actor == username,
+            _ => reviewed,
+        }))
+}
+
 fn op(change: &Change) -> &'static str {
     match change {
         Change::Add(_) => "add",
@@ -416,7 +446,7 @@ pub async fn set_changes(
     audit: &AuditEntry,
 ) -> Result<(), Error> {
     let txn = crate::begin_write(db).await.map_err(db_error)?;
-    let a = find_adjustment(&txn, id).await?;
+    let a = lock_adjustment(&txn, id).await?;
     if !to_stage(&a).editable() {
         return Err(Error::InvalidQuery(format!(
             "调整处于“{}”状态，不能修改内容",
@@ -459,7 +489,11 @@ pub async fn set_changes(
         .map_err(db_error)?;
     let entry = AuditEntry {
         object: format!("adjustment/{id}"),
-        after: Some(serde_json::json!({ "changes": changes.len() }).to_string()),
+        // The caller may say more (the file imported); the count is said either way.
+        after: audit
+            .after
+            .clone()
+            .or_else(|| Some(serde_json::json!({ "changes": changes.len() }).to_string())),
         ..audit.clone()
     };
     crate::audit::append(&txn, &entry).await.map_err(db_error)?;
@@ -586,12 +620,13 @@ pub async fn act(
 ) -> Result<Stage, ActError> {
     let today = (Utc::now() + chrono::Duration::hours(8)).date_naive();
     let txn = crate::begin_write(db).await.map_err(db_error)?;
-    let a = find_adjustment(&txn, id).await?;
+    let a = lock_adjustment(&txn, id).await?;
     let kind = DirectoryKind::parse(&a.kind).ok_or(Error::Internal)?;
     let changes = changes_of(&txn, kind, id).await?;
     let who = Actor {
         role: actor.1,
         is_drafter: a.drafter == actor.0,
+        is_reviewer: reviewed_by(&txn, id, actor.0).await?,
     };
     let action = match action {
         Action::Publish { effective_from, .. } => {

@@ -162,6 +162,8 @@ pub enum Action {
 pub struct Actor {
     pub role: Role,
     pub is_drafter: bool,
+    /// Passed the draft on to approval since it was last submitted.
+    pub is_reviewer: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -175,6 +177,10 @@ pub enum StepError {
     Role { action: &'static str, needs: Role },
     /// The drafter cannot review their own draft.
     OwnDraft,
+    /// Only the drafter submits (and so answers for) the draft's content.
+    NotDrafter,
+    /// The drafter and the reviewer cannot also decide on the draft.
+    OwnReview,
     /// Returns and rejections need a reason; a draft needs at least one change.
     Missing(&'static str),
     /// Publication on a day before the day it is decided.
@@ -187,6 +193,8 @@ impl fmt::Display for StepError {
             StepError::Stage { stage, action } => write!(f, "调整处于“{stage}”状态，不能{action}"),
             StepError::Role { action, needs } => write!(f, "{action}须由{needs}办理"),
             StepError::OwnDraft => write!(f, "起草人不能审核自己起草的调整"),
+            StepError::NotDrafter => write!(f, "只有起草人可以提交调整"),
+            StepError::OwnReview => write!(f, "起草人和审核人不能审批同一调整"),
             StepError::Missing(what) => write!(f, "请填写{what}"),
             StepError::EffectiveInPast => write!(f, "生效日期不能早于今天"),
         }
@@ -230,6 +238,15 @@ pub fn step(
             })
         }
     };
+    // An account may hold both business roles; it still cannot decide on what it wrote or
+    // reviewed.
+    let not_own = || {
+        if actor.is_drafter || actor.is_reviewer {
+            Err(StepError::OwnReview)
+        } else {
+            Ok(())
+        }
+    };
     let reason_given = |reason: &str| {
         if reason.trim().is_empty() {
             Err(StepError::Missing("理由"))
@@ -240,6 +257,9 @@ pub fn step(
     match (stage, action) {
         (s, Action::Submit) if s.editable() => {
             needs(Role::CivilAffairs)?;
+            if !actor.is_drafter {
+                return Err(StepError::NotDrafter);
+            }
             if changes == 0 {
                 return Err(StepError::Missing("至少一项调整内容"));
             }
@@ -263,16 +283,19 @@ pub fn step(
         }
         (Stage::Reviewed, Action::Approve) => {
             needs(Role::Approver)?;
+            not_own()?;
             Ok(Stage::Approved)
         }
         (Stage::Reviewed, Action::Return { reason }) => {
             needs(Role::Approver)?;
+            not_own()?;
             Ok(Stage::Returned {
                 reason: reason_given(reason)?,
             })
         }
         (Stage::Reviewed, Action::Reject { reason }) => {
             needs(Role::Approver)?;
+            not_own()?;
             Ok(Stage::Rejected {
                 reason: reason_given(reason)?,
             })
@@ -371,14 +394,29 @@ mod tests {
     const CIVIL: Actor = Actor {
         role: Role::CivilAffairs,
         is_drafter: false,
+        is_reviewer: false,
     };
     const DRAFTER: Actor = Actor {
         role: Role::CivilAffairs,
         is_drafter: true,
+        is_reviewer: false,
     };
     const APPROVER: Actor = Actor {
         role: Role::Approver,
         is_drafter: false,
+        is_reviewer: false,
+    };
+    /// One account holding both roles, which reviewed the draft.
+    const REVIEWER_APPROVER: Actor = Actor {
+        role: Role::Approver,
+        is_drafter: false,
+        is_reviewer: true,
+    };
+    /// One account holding both roles, which drafted it.
+    const DRAFTER_APPROVER: Actor = Actor {
+        role: Role::Approver,
+        is_drafter: true,
+        is_reviewer: false,
     };
 
     #[test]
@@ -390,6 +428,16 @@ mod tests {
             Err(StepError::OwnDraft)
         );
         let s = step(&s, &Action::Review, CIVIL, 3, today).unwrap();
+        for own in [REVIEWER_APPROVER, DRAFTER_APPROVER] {
+            assert_eq!(
+                step(&s, &Action::Approve, own, 3, today),
+                Err(StepError::OwnReview)
+            );
+        }
+        assert_eq!(
+            step(&Stage::Draft, &Action::Submit, CIVIL, 3, today),
+            Err(StepError::NotDrafter)
+        );
         assert_eq!(
             step(&s, &Action::Approve, CIVIL, 3, today)
                 .unwrap_err()
@@ -439,7 +487,13 @@ mod tests {
     }
 
     fn action() -> impl Strategy<Value = (Action, Actor)> {
-        let actor = prop_oneof![Just(CIVIL), Just(DRAFTER), Just(APPROVER)];
+        let actor = prop_oneof![
+            Just(CIVIL),
+            Just(DRAFTER),
+            Just(APPROVER),
+            Just(REVIEWER_APPROVER),
+            Just(DRAFTER_APPROVER)
+        ];
         let action = prop_oneof![
             Just(Action::Submit),
             Just(Action::Review),
@@ -474,7 +528,10 @@ mod tests {
                     prop_assert!(!settled, "a settled draft moved");
                     match next {
                         Stage::Reviewed => reviewed_by_other = !actor.is_drafter && actor.role == Role::CivilAffairs,
-                        Stage::Approved => approved = reviewed_by_other && actor.role == Role::Approver,
+                        Stage::Approved => {
+                            prop_assert!(!actor.is_drafter && !actor.is_reviewer, "decided on its own draft or review");
+                            approved = reviewed_by_other && actor.role == Role::Approver
+                        }
                         Stage::Published { .. } => prop_assert!(approved),
                         Stage::Submitted | Stage::Returned { .. } => {
                             reviewed_by_other = false;

@@ -209,18 +209,31 @@ fn action_of(code: &str, reason: &str, day: NaiveDate) -> Option<Action> {
     })
 }
 
-/// The role the user acts in for `action` at `stage`: the one the step needs, if held.
-fn acting_role(roles: &[Role], stage: &Stage, action: &Action) -> Role {
+/// The role the user acts in for `action` at `stage`: the one the step needs, if held,
+/// otherwise any business role the user holds (which the procedure then refuses).
+fn acting_role(roles: &[Role], stage: &Stage, action: &Action) -> Option<Role> {
     let needed = match (stage, action) {
         (_, Action::Approve | Action::Reject { .. }) => Role::Approver,
         (Stage::Reviewed, Action::Return { .. }) => Role::Approver,
         _ => Role::CivilAffairs,
     };
     if roles.contains(&needed) {
-        needed
+        Some(needed)
     } else {
-        roles.first().copied().unwrap_or(needed)
+        roles.first().copied()
     }
+}
+
+/// Whether `username` passed the draft on to approval since it was last submitted (the store
+/// decides the same from the same events).
+fn reviewed_by(view: &AdjustmentView, username: &str) -> bool {
+    view.events
+        .iter()
+        .fold(false, |reviewed, e| match e.action.as_str() {
+            "submitted" => false,
+            "reviewed" => reviewed || e.actor == username,
+            _ => reviewed,
+        })
 }
 
 fn op_label(change: &Change) -> &'static str {
@@ -262,8 +275,9 @@ async fn detail_page(
         .filter_map(|(code, label)| {
             let action = action_of(code, "理由", day)?;
             let actor = Actor {
-                role: acting_role(&user.principal.roles, &view.stage, &action),
+                role: acting_role(&user.principal.roles, &view.stage, &action)?,
                 is_drafter: view.drafter == user.principal.username,
+                is_reviewer: reviewed_by(&view, &user.principal.username),
             };
             adjustment::step(&view.stage, &action, actor, view.changes.len(), day)
                 .ok()
@@ -315,7 +329,8 @@ async fn detail_page(
         ],
         csrf: user.principal.csrf.clone().unwrap_or_default(),
         kind_label: view.kind.label(),
-        editable: view.stage.editable() && user.principal.roles.contains(&Role::CivilAffairs),
+        // Only the drafter edits: the reviewer must not review content it wrote.
+        editable: view.stage.editable() && view.drafter == user.principal.username,
         stage_note,
         changes,
         events,
@@ -341,9 +356,14 @@ pub async fn show(
     axum::extract::Query(params): axum::extract::Query<DetailParams>,
 ) -> Result<DetailPage, PageError> {
     require_city(&state, &user, &format!("adjustment/{id}")).await?;
-    let notice = match (params.imported, params.done) {
+    // The notice names a known step only: the address is anyone's to write.
+    let done = params
+        .done
+        .and_then(|d| ACTIONS.iter().find(|(code, _)| *code == d))
+        .map(|(_, label)| *label);
+    let notice = match (params.imported, done) {
         (Some(n), _) => Some(format!("已导入 {n} 项调整内容。")),
-        (None, Some(done)) => Some(format!("已{done}。")),
+        (None, Some(label)) => Some(format!("已{label}。")),
         _ => None,
     };
     let messages = Messages {
@@ -406,8 +426,8 @@ pub async fn import(
     let Some((name, bytes)) = file.filter(|(n, b)| !n.is_empty() && !b.is_empty()) else {
         return refused(&state, &user, id, "请选择要导入的文件".into(), Vec::new()).await;
     };
-    if !user.principal.roles.contains(&Role::CivilAffairs) {
-        let message = format!("导入须由{}办理", Role::CivilAffairs);
+    if view.drafter != user.principal.username {
+        let message = "只有起草人可以导入调整内容".to_owned();
         return refused(&state, &user, id, message, Vec::new()).await;
     }
     let table = match jianfu_docs::table::table_from_bytes(&name, bytes) {
@@ -486,11 +506,9 @@ pub async fn act(
         return refused(&state, &user, id, "未知的操作".into(), Vec::new()).await;
     };
     let view = catalog::adjustment(&state.db, id).await?;
-    let role = acting_role(&user.principal.roles, &view.stage, &action);
-    let label = ACTIONS
-        .iter()
-        .find(|(c, _)| *c == form.action)
-        .map_or("", |(_, l)| *l);
+    let Some(role) = acting_role(&user.principal.roles, &view.stage, &action) else {
+        return Err(Error::Forbidden.into());
+    };
     let audit = user.audit_entry("adjustment.act", &format!("adjustment/{id}"));
     match catalog::act(
         &state.db,
@@ -501,10 +519,11 @@ pub async fn act(
     )
     .await
     {
-        Ok(_) => Ok(
-            Redirect::to(&format!("/adjustments/{id}?done={}", super::encode(label)))
-                .into_response(),
-        ),
+        Ok(_) => Ok(Redirect::to(&format!(
+            "/adjustments/{id}?done={}",
+            super::encode(&form.action)
+        ))
+        .into_response()),
         Err(ActError::Store(e)) => Err(e.into()),
         Err(e) => refused(&state, &user, id, e.to_string(), Vec::new()).await,
     }
