@@ -224,6 +224,16 @@ async fn public_pages_show_versions_their_difference_and_downloads() {
         .await;
     assert!(page.body.contains("修改：名称、适用范围"), "{}", page.body);
     assert!(page.body.contains("列入目录"));
+    // A retired item asked for in a version without it: shown as its last version had it.
+    let page = app
+        .get("/directories/certificate_may_issue/items/KC-002?version=2")
+        .await;
+    assert_eq!(page.status, 200);
+    assert!(
+        page.body
+            .contains("/directories/certificate_may_issue?version=1")
+    );
+    assert!(page.body.contains("取消"), "{}", page.body);
     let page = app
         .get("/directories/certificate_may_issue/versions?from=1&to=2")
         .await;

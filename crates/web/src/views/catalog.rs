@@ -288,18 +288,24 @@ pub async fn item(
     let kind = parse_kind(&kind)?;
     let version = chosen(&state, kind, params.version.as_deref()).await?;
     let not_found = || Error::CatalogNotFound(format!("事项 {code}"));
-    // History: every version, oldest first, with the item's changes from the one before.
-    let mut all = Vec::new();
-    for v in store::versions(&state.db, kind).await?.into_iter().rev() {
-        all.push(version_or_404(&state.db, kind, v.number).await?);
-    }
+    // History: every version, oldest first (held in process), with the item's changes from the
+    // one before.
+    let snapshot = state.catalog.snapshot(&state.db, today()).await?;
+    let all = snapshot.versions(kind);
     let find = |v: &DirectoryVersion| v.items.iter().find(|i| i.code.as_str() == code).cloned();
-    let item = find(&version)
-        .or_else(|| all.iter().rev().find_map(find))
-        .ok_or_else(not_found)?;
+    // An item retired before the version asked for is shown as its last version had it, under
+    // that version's number.
+    let (shown, item) = match find(&version) {
+        Some(item) => (version.number, item),
+        None => all
+            .iter()
+            .rev()
+            .find_map(|v| find(v).map(|i| (v.number, i)))
+            .ok_or_else(not_found)?,
+    };
     let mut history = Vec::new();
     let mut before: Option<&DirectoryVersion> = None;
-    for v in &all {
+    for v in all {
         let here = find(v);
         let was = before.and_then(find);
         let change = match (&was, &here) {
@@ -340,7 +346,7 @@ pub async fn item(
             Crumb::here(item.name.clone()),
         ],
         kind: kind.as_str(),
-        version: version.number,
+        version: shown,
         fields: item
             .fields()
             .into_iter()
