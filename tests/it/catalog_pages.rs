@@ -334,3 +334,57 @@ async fn adjustment_pages_are_for_the_city_level() {
     );
     app.finish().await;
 }
+
+/// A draft's page tells what publishing it would do, and which other drafts in progress touch
+/// the same items (on every backend: the query filters by code and stage).
+#[tokio::test]
+async fn the_impact_of_publishing_names_overlapping_drafts_on_every_backend() {
+    use crate::support::PASSWORD;
+    for backend in backends() {
+        let app = TestApp::new(backend).await;
+        app.account("mz.city", "12", &[Role::CivilAffairs], None)
+            .await;
+        let city = app.login("mz.city", PASSWORD).await.unwrap();
+        let db = &app.db;
+        let new = |title: &str| NewAdjustment {
+            kind: KIND,
+            title: title.into(),
+            reason: "测试".into(),
+            basis: "测试".into(),
+        };
+        let v1 = catalog::version(db, KIND, 1).await.unwrap().unwrap();
+        let mut renamed = v1.items[1].clone();
+        renamed.name = "参加社区活动情况证明".into();
+        let mut ids = Vec::new();
+        for (title, change) in [
+            ("取消 KC-002", Change::Retire(ItemCode::numbered(KIND, 2))),
+            ("修改 KC-002", Change::Modify(renamed)),
+            ("修改 KC-005", Change::Retire(ItemCode::numbered(KIND, 5))),
+        ] {
+            let id =
+                catalog::create_adjustment(db, &new(title), "mz.city", &audit("adjustment.create"))
+                    .await
+                    .unwrap();
+            catalog::set_changes(db, id, &[(change, None)], &audit("adjustment.edit"))
+                .await
+                .unwrap();
+            ids.push(id);
+        }
+        let page = app.get_as(&format!("/adjustments/{}", ids[0]), &city).await;
+        assert!(
+            page.body.contains("发布后新增 0 项、修改 0 项、取消 1 项"),
+            "{backend:?}"
+        );
+        assert!(
+            page.body.contains(&format!("/adjustments/{}\"", ids[1])),
+            "{backend:?}"
+        );
+        assert!(
+            !page.body.contains(&format!("/adjustments/{}\"", ids[2])),
+            "{backend:?}"
+        );
+        let page = app.get_as(&format!("/adjustments/{}", ids[2]), &city).await;
+        assert!(page.body.contains("没有其他进行中的调整"), "{backend:?}");
+        app.finish().await;
+    }
+}

@@ -591,6 +591,59 @@ pub async fn adjustments(
         .collect())
 }
 
+/// Another adjustment still in progress that touches some of the same items: publishing one
+/// makes the other's changes to those items stale (they are re-checked when it moves on).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Overlap {
+    pub id: i64,
+    pub title: String,
+    pub stage: Stage,
+    pub codes: Vec<String>,
+}
+
+/// The adjustments of `kind` other than `id`, neither published nor rejected, whose changes
+/// touch any of `codes` (records of later capabilities that cite items join this report).
+pub async fn overlapping(
+    db: &DatabaseConnection,
+    kind: DirectoryKind,
+    id: i64,
+    codes: &[String],
+) -> Result<Vec<Overlap>, Error> {
+    if codes.is_empty() {
+        return Ok(Vec::new());
+    }
+    let open = adj::Entity::find()
+        .filter(adj::Column::Kind.eq(kind.as_str()))
+        .filter(adj::Column::Id.ne(id))
+        .filter(adj::Column::Stage.is_not_in(["published", "rejected"]))
+        .order_by_asc(adj::Column::Id)
+        .all(db)
+        .await
+        .map_err(db_error)?;
+    let mut out = Vec::new();
+    for a in open {
+        let touched: Vec<String> = change::Entity::find()
+            .filter(change::Column::AdjustmentId.eq(a.id))
+            .filter(change::Column::Code.is_in(codes.iter().cloned()))
+            .order_by_asc(change::Column::Code)
+            .all(db)
+            .await
+            .map_err(db_error)?
+            .into_iter()
+            .map(|c| c.code)
+            .collect();
+        if !touched.is_empty() {
+            out.push(Overlap {
+                id: a.id,
+                stage: to_stage(&a),
+                title: a.title,
+                codes: touched,
+            });
+        }
+    }
+    Ok(out)
+}
+
 /// Why an action on an adjustment was refused.
 #[derive(Debug, thiserror::Error)]
 pub enum ActError {

@@ -179,6 +179,23 @@ pub struct DetailPage {
     row_errors: Vec<String>,
     error: Option<String>,
     notice: Option<String>,
+    impact: Impact,
+}
+
+/// What publishing the draft would do: how many items it adds, changes and retires, and the
+/// other drafts in progress that touch the same items.
+pub struct Impact {
+    pub added: usize,
+    pub modified: usize,
+    pub retired: usize,
+    pub overlaps: Vec<OverlapRow>,
+}
+
+pub struct OverlapRow {
+    pub id: i64,
+    pub title: String,
+    pub stage: &'static str,
+    pub codes: String,
 }
 
 const ACTIONS: [(&str, &str); 6] = [
@@ -312,6 +329,28 @@ async fn detail_page(
             note: e.note.clone().unwrap_or_default(),
         })
         .collect();
+    let count = |f: fn(&Change) -> bool| view.changes.iter().filter(|(c, _)| f(c)).count();
+    let touched: Vec<String> = view
+        .changes
+        .iter()
+        .filter(|(c, _)| !matches!(c, Change::Add(_)))
+        .map(|(c, _)| c.code().to_string())
+        .collect();
+    let impact = Impact {
+        added: count(|c| matches!(c, Change::Add(_))),
+        modified: count(|c| matches!(c, Change::Modify(_))),
+        retired: count(|c| matches!(c, Change::Retire(_))),
+        overlaps: catalog::overlapping(&state.db, view.kind, view.id, &touched)
+            .await?
+            .into_iter()
+            .map(|o| OverlapRow {
+                id: o.id,
+                title: o.title,
+                stage: o.stage.label(),
+                codes: o.codes.join("、"),
+            })
+            .collect(),
+    };
     let stage_note = match &view.stage {
         Stage::Returned { reason } | Stage::Rejected { reason } => reason.clone(),
         Stage::Published {
@@ -339,6 +378,7 @@ async fn detail_page(
         row_errors: messages.row_errors,
         error: messages.error,
         notice: messages.notice,
+        impact,
         view,
     })
 }
