@@ -39,7 +39,7 @@ pub async fn import_file(
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     let defaults = ImportDefaults {
-        valid_from: (Utc::now() + chrono::Duration::hours(8)).date_naive(),
+        valid_from: jianfu_domain::beijing_date(Utc::now()),
         source: file.clone(),
         is_demo: false,
     };

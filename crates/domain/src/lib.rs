@@ -14,3 +14,25 @@ pub use department::Department;
 pub use error::{Error, ErrorKind};
 pub use page::{Page, PageRequest};
 pub use region::{Level, Region, RegionCode, RegionKind};
+
+/// The day in Beijing at `at`: directories take effect, and deadlines count, by the officials'
+/// calendar, while times are stored in UTC.
+pub fn beijing_date(at: chrono::DateTime<chrono::Utc>) -> chrono::NaiveDate {
+    (at + chrono::Duration::hours(8)).date_naive()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn beijing_days_start_at_16_utc() {
+        let at = |s: &str| s.parse::<chrono::DateTime<chrono::Utc>>().unwrap();
+        assert_eq!(
+            super::beijing_date(at("2026-12-01T15:59:59Z")).to_string(),
+            "2026-12-01"
+        );
+        assert_eq!(
+            super::beijing_date(at("2026-12-01T16:00:00Z")).to_string(),
+            "2026-12-02"
+        );
+    }
+}

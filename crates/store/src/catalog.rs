@@ -420,13 +420,19 @@ async fn reviewed_by<C: ConnectionTrait>(conn: &C, id: i64, username: &str) -> R
         .all(conn)
         .await
         .map_err(db_error)?;
-    Ok(events
+    Ok(reviewed_since_submission(&events, username))
+}
+
+/// Whether `username` passed the draft on to approval since it was last submitted, from its
+/// events in order (the page asks the same question of the events it shows).
+pub fn reviewed_since_submission(events: &[event::Model], username: &str) -> bool {
+    events
         .iter()
         .fold(false, |reviewed, e| match e.action.as_str() {
             "submitted" => false,
             "reviewed" => reviewed || e.actor == username,
             _ => reviewed,
-        }))
+        })
 }
 
 fn op(change: &Change) -> &'static str {
@@ -671,7 +677,7 @@ pub async fn act(
     actor: (&str, jianfu_domain::account::Role),
     audit: &AuditEntry,
 ) -> Result<Stage, ActError> {
-    let today = (Utc::now() + chrono::Duration::hours(8)).date_naive();
+    let today = jianfu_domain::beijing_date(Utc::now());
     let txn = crate::begin_write(db).await.map_err(db_error)?;
     let a = lock_adjustment(&txn, id).await?;
     let kind = DirectoryKind::parse(&a.kind).ok_or(Error::Internal)?;

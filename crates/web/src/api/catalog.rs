@@ -17,7 +17,7 @@ use crate::error::{ApiError, ErrorBody};
 
 /// Today in Beijing: directories take effect by the officials' calendar.
 pub fn today() -> NaiveDate {
-    (Utc::now() + chrono::Duration::hours(8)).date_naive()
+    jianfu_domain::beijing_date(Utc::now())
 }
 
 pub fn parse_kind(raw: &str) -> Result<DirectoryKind, Error> {

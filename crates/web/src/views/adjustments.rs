@@ -241,18 +241,6 @@ fn acting_role(roles: &[Role], stage: &Stage, action: &Action) -> Option<Role> {
     }
 }
 
-/// Whether `username` passed the draft on to approval since it was last submitted (the store
-/// decides the same from the same events).
-fn reviewed_by(view: &AdjustmentView, username: &str) -> bool {
-    view.events
-        .iter()
-        .fold(false, |reviewed, e| match e.action.as_str() {
-            "submitted" => false,
-            "reviewed" => reviewed || e.actor == username,
-            _ => reviewed,
-        })
-}
-
 fn op_label(change: &Change) -> &'static str {
     match change {
         Change::Add(_) => "新增",
@@ -294,7 +282,10 @@ async fn detail_page(
             let actor = Actor {
                 role: acting_role(&user.principal.roles, &view.stage, &action)?,
                 is_drafter: view.drafter == user.principal.username,
-                is_reviewer: reviewed_by(&view, &user.principal.username),
+                is_reviewer: catalog::reviewed_since_submission(
+                    &view.events,
+                    &user.principal.username,
+                ),
             };
             adjustment::step(&view.stage, &action, actor, view.changes.len(), day)
                 .ok()
@@ -576,21 +567,7 @@ pub async fn template(Path(kind): Path<String>) -> Result<Response, PageError> {
         tracing::error!(error = %e, "template");
         Error::Internal
     })?;
+    let ascii = format!("{}-template.xlsx", kind.as_str());
     let name = format!("{}导入模板.xlsx", kind.label());
-    let disposition = format!(
-        "attachment; filename=\"{}-template.xlsx\"; filename*=UTF-8''{}",
-        kind.as_str(),
-        super::encode(&name)
-    );
-    Ok((
-        [
-            (
-                axum::http::header::CONTENT_TYPE,
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_owned(),
-            ),
-            (axum::http::header::CONTENT_DISPOSITION, disposition),
-        ],
-        bytes,
-    )
-        .into_response())
+    Ok(super::attachment(bytes, super::XLSX, &ascii, &name))
 }

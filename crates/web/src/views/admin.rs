@@ -487,8 +487,6 @@ pub async fn audit_export(
     user: CurrentUser,
     Query(q): Query<AuditQuery>,
 ) -> Result<axum::response::Response, PageError> {
-    use axum::http::header;
-    use axum::response::IntoResponse;
     user.require(&state, Perm::ReadAudit, "/admin/audit/export")
         .await?;
     let filter = q.to_filter()?;
@@ -531,21 +529,5 @@ pub async fn audit_export(
     let bytes = jianfu_docs::xlsx::workbook("审计日志", &headers, rows)
         .map_err(|_| jianfu_domain::Error::Internal)?;
     let name = format!("审计日志-{}.xlsx", chrono::Utc::now().format("%Y%m%d"));
-    Ok((
-        [
-            (
-                header::CONTENT_TYPE,
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_owned(),
-            ),
-            (
-                header::CONTENT_DISPOSITION,
-                format!(
-                    "attachment; filename=\"audit.xlsx\"; filename*=UTF-8''{}",
-                    super::encode(&name)
-                ),
-            ),
-        ],
-        bytes,
-    )
-        .into_response())
+    Ok(super::attachment(bytes, super::XLSX, "audit.xlsx", &name))
 }

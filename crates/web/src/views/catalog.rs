@@ -5,14 +5,14 @@
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Path, Query, State};
-use axum::http::header;
+
 use axum::response::{IntoResponse, Response};
 use jianfu_domain::Error;
 use jianfu_domain::catalog::{DirectoryItem, DirectoryKind, DirectoryVersion, diff};
 use jianfu_store::catalog as store;
 use serde::Deserialize;
 
-use super::{Crumb, Nav, encode};
+use super::{Crumb, Nav};
 use crate::AppState;
 use crate::api::catalog::{DiffDto, HitDto, diff_dto, hits, parse_kind, today, version_or_404};
 use crate::auth::MaybeUser;
@@ -439,7 +439,7 @@ pub async fn export(
                 Error::Internal
             })?,
             "xlsx",
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            super::XLSX,
         ),
         other => {
             return Err(
@@ -447,19 +447,7 @@ pub async fn export(
             );
         }
     };
+    let ascii = format!("{}-v{}.{ext}", kind.as_str(), version.number);
     let name = format!("{}-第{}版.{ext}", kind.label(), version.number);
-    let disposition = format!(
-        "attachment; filename=\"{}-v{}.{ext}\"; filename*=UTF-8''{}",
-        kind.as_str(),
-        version.number,
-        encode(&name)
-    );
-    Ok((
-        [
-            (header::CONTENT_TYPE, mime.to_owned()),
-            (header::CONTENT_DISPOSITION, disposition),
-        ],
-        bytes,
-    )
-        .into_response())
+    Ok(super::attachment(bytes, mime, &ascii, &name))
 }

@@ -218,6 +218,27 @@ pub fn encode(s: &str) -> String {
     out
 }
 
+/// The MIME type of .xlsx files.
+pub const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+/// A file to download: `ascii` for old clients, `name` (Chinese) for every current browser.
+pub fn attachment(bytes: Vec<u8>, mime: &str, ascii: &str, name: &str) -> axum::response::Response {
+    use axum::http::header;
+    use axum::response::IntoResponse;
+    let disposition = format!(
+        "attachment; filename=\"{ascii}\"; filename*=UTF-8''{}",
+        encode(name)
+    );
+    (
+        [
+            (header::CONTENT_TYPE, mime.to_owned()),
+            (header::CONTENT_DISPOSITION, disposition),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
 /// 5617 → "5,617": officials read large counts with separators.
 pub fn thousands(n: u64) -> String {
     let digits = n.to_string();
