@@ -51,6 +51,7 @@ async fn an_adjustment_becomes_the_next_version_on_every_backend() {
 
         let new = NewAdjustment {
             kind: KIND,
+            district: None,
             title: "2026 年可出具证明事项调整".into(),
             reason: "落实数据共享，减少证明".into(),
             basis: "民发〔2020〕20号".into(),
@@ -190,6 +191,7 @@ async fn concurrent_read_then_write_edits_all_land_on_every_backend() {
         let db = app.db.clone();
         let new = NewAdjustment {
             kind: KIND,
+            district: None,
             title: "并发编辑".into(),
             reason: "测试".into(),
             basis: "测试".into(),

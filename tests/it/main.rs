@@ -13,5 +13,6 @@ mod catalog_pages;
 mod cli;
 mod import;
 mod pages;
+mod refinements;
 mod regions_api;
 mod scope;

@@ -272,7 +272,7 @@ pub async fn first_administrators(
 
 /// Demo accounts, one or more per role, in real Tianjin units: the city, 和平区 with one of its
 /// subdistricts and communities, and 蓟州区 with a town and a village.
-pub const DEMO_ACCOUNTS: [(&str, &str, Role, &str, Option<&str>); 10] = [
+pub const DEMO_ACCOUNTS: [(&str, &str, Role, &str, Option<&str>); 11] = [
     ("demo.mz", "市民政局演示", Role::CivilAffairs, "12", None),
     ("demo.sp", "市委市政府审批演示", Role::Approver, "12", None),
     (
@@ -285,6 +285,13 @@ pub const DEMO_ACCOUNTS: [(&str, &str, Role, &str, Option<&str>); 10] = [
     (
         "demo.hp.mz",
         "和平区民政局演示",
+        Role::CivilAffairs,
+        "120101",
+        None,
+    ),
+    (
+        "demo.hp.mz2",
+        "和平区民政局审核演示",
         Role::CivilAffairs,
         "120101",
         None,

@@ -52,6 +52,7 @@ pub async fn import_file(
     }
     let new = NewAdjustment {
         kind,
+        district: None,
         title: format!("导入 {file}"),
         reason: format!("由文件 {file} 导入"),
         basis: String::new(),

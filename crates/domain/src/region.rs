@@ -74,6 +74,18 @@ impl RegionCode {
         other.as_str().starts_with(self.short())
     }
 
+    /// The county-level unit (a district of Tianjin) this code is or lies in; none above that
+    /// level, or where the county segment is empty (cities without districts).
+    pub fn county(&self) -> Option<RegionCode> {
+        if self.level().depth() < Level::County.depth() {
+            return None;
+        }
+        let mut county = self.0;
+        county[6..].fill(b'0');
+        let county = RegionCode(county);
+        (county.level() == Level::County).then_some(county)
+    }
+
     /// The short form used in published lists (`120101` for a county).
     pub fn short(&self) -> &str {
         &self.as_str()[..SEGMENT_ENDS[self.level().depth() - 1]]
@@ -311,6 +323,18 @@ mod tests {
 
     fn code(s: &str) -> RegionCode {
         RegionCode::parse(s).unwrap()
+    }
+
+    #[test]
+    fn the_county_of_a_unit() {
+        assert_eq!(code("120101001001").county(), Some(code("120101")));
+        assert_eq!(code("120101").county(), Some(code("120101")));
+        assert_eq!(code("1201").county(), None);
+        assert_eq!(
+            code("441900003").county(),
+            None,
+            "Dongguan has no districts"
+        );
     }
 
     #[test]

@@ -10,17 +10,21 @@ use sea_orm::{
     PaginatorTrait, QueryFilter, QueryOrder,
 };
 
-use jianfu_domain::Error;
+use std::collections::BTreeMap;
+
 use jianfu_domain::audit::AuditEntry;
 use jianfu_domain::catalog::adjustment::{self, Action, Actor, Change, Stage};
 use jianfu_domain::catalog::{
-    Applicability, DirectoryItem, DirectoryKind, DirectoryVersion, ItemCode, ServiceGuide,
+    Applicability, DirectoryItem, DirectoryKind, DirectoryVersion, DistrictRefinement, ItemCode,
+    Refinement, ServiceGuide,
 };
+use jianfu_domain::{Error, RegionCode};
 
 use crate::db_error;
 use crate::entity::{
     adjustment as adj, adjustment_change as change, adjustment_event as event,
-    directory_item as item, directory_version as version,
+    directory_item as item, directory_refinement as refinement, directory_version as version,
+    refinement_entry as entry,
 };
 
 /// A published version without its items, for lists.
@@ -155,10 +159,140 @@ pub async fn publish_first(
     Ok(true)
 }
 
-/// How many versions have been published, of every directory: a cache of what is in force
-/// (the search index) is stale when this grows, whichever app node published.
+/// How many versions and district refinements have been published, of every directory: a
+/// cache of what is in force (the search index) is stale when this grows, whichever app node
+/// published.
 pub async fn published_count(db: &DatabaseConnection) -> Result<u64, Error> {
-    version::Entity::find().count(db).await.map_err(db_error)
+    let versions = version::Entity::find().count(db).await.map_err(db_error)?;
+    let refinements = refinement::Entity::find()
+        .count(db)
+        .await
+        .map_err(db_error)?;
+    Ok(versions + refinements)
+}
+
+/// Writes refinement `number` of `district` for `kind` in the caller's transaction.
+async fn insert_refinement<C: ConnectionTrait>(
+    conn: &C,
+    r: &DistrictRefinement,
+    published_by: &str,
+    adjustment_id: i64,
+) -> Result<(), Error> {
+    let id = refinement::Entity::insert(refinement::ActiveModel {
+        kind: Set(r.kind.as_str().to_owned()),
+        district: Set(r.district.to_string()),
+        number: Set(r.number as i32),
+        effective_from: Set(r.effective_from),
+        published_at: Set(Utc::now()),
+        published_by: Set(published_by.to_owned()),
+        adjustment_id: Set(Some(adjustment_id)),
+        ..Default::default()
+    })
+    .exec(conn)
+    .await
+    .map_err(db_error)?
+    .last_insert_id;
+    let rows: Vec<entry::ActiveModel> = r
+        .entries
+        .iter()
+        .map(|(code, e)| entry::ActiveModel {
+            refinement_id: Set(id),
+            code: Set(code.to_string()),
+            note: Set(e.note.clone()),
+            applicability: Set(e.applicability.map(|a| a.as_str().to_owned())),
+            valid_from: Set(e.valid_from),
+            valid_to: Set(e.valid_to),
+            local_basis: Set(e.local_basis.clone()),
+            scope: Set(e.scope.clone()),
+            process: Set(e.process.clone()),
+            ..Default::default()
+        })
+        .collect();
+    for chunk in rows.chunks(INSERT_CHUNK) {
+        entry::Entity::insert_many(chunk.to_vec())
+            .exec_without_returning(conn)
+            .await
+            .map_err(db_error)?;
+    }
+    Ok(())
+}
+
+/// Reads refinement rows with their entries (two queries, whatever their number).
+async fn load_refinements<C: ConnectionTrait>(
+    conn: &C,
+    kind: DirectoryKind,
+    rows: Vec<refinement::Model>,
+) -> Result<Vec<DistrictRefinement>, Error> {
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let mut entries: std::collections::HashMap<i64, BTreeMap<ItemCode, Refinement>> =
+        Default::default();
+    if !ids.is_empty() {
+        for m in entry::Entity::find()
+            .filter(entry::Column::RefinementId.is_in(ids))
+            .all(conn)
+            .await
+            .map_err(db_error)?
+        {
+            let code = ItemCode::parse(kind, &m.code).map_err(|_| Error::Internal)?;
+            entries.entry(m.refinement_id).or_default().insert(
+                code,
+                Refinement {
+                    note: m.note,
+                    applicability: m.applicability.as_deref().and_then(Applicability::parse),
+                    valid_from: m.valid_from,
+                    valid_to: m.valid_to,
+                    local_basis: m.local_basis,
+                    scope: m.scope,
+                    process: m.process,
+                },
+            );
+        }
+    }
+    rows.into_iter()
+        .map(|r| {
+            Ok(DistrictRefinement {
+                district: RegionCode::parse(&r.district).map_err(|_| Error::Internal)?,
+                kind,
+                number: r.number as u32,
+                effective_from: r.effective_from,
+                entries: entries.remove(&r.id).unwrap_or_default(),
+            })
+        })
+        .collect()
+}
+
+/// Every district's published refinements of `kind`, oldest first: what the in-process cache
+/// holds beside the city's versions.
+pub async fn refinement_history(
+    db: &DatabaseConnection,
+    kind: DirectoryKind,
+) -> Result<Vec<DistrictRefinement>, Error> {
+    let rows = refinement::Entity::find()
+        .filter(refinement::Column::Kind.eq(kind.as_str()))
+        .order_by_asc(refinement::Column::District)
+        .order_by_asc(refinement::Column::Number)
+        .all(db)
+        .await
+        .map_err(db_error)?;
+    load_refinements(db, kind, rows).await
+}
+
+/// The newest refinement of `kind` by `district` (the one its next draft starts from).
+pub async fn latest_refinement<C: ConnectionTrait>(
+    conn: &C,
+    kind: DirectoryKind,
+    district: &RegionCode,
+) -> Result<Option<DistrictRefinement>, Error> {
+    let rows = refinement::Entity::find()
+        .filter(refinement::Column::Kind.eq(kind.as_str()))
+        .filter(refinement::Column::District.eq(district.to_string()))
+        .order_by_desc(refinement::Column::Number)
+        .one(conn)
+        .await
+        .map_err(db_error)?;
+    Ok(load_refinements(conn, kind, rows.into_iter().collect())
+        .await?
+        .pop())
 }
 
 /// Every published version of `kind`, newest first.
@@ -307,6 +441,8 @@ pub async fn version_at(
 #[derive(Debug, Clone)]
 pub struct NewAdjustment {
     pub kind: DirectoryKind,
+    /// The district refining the city's directory; none for the city's own adjustment.
+    pub district: Option<RegionCode>,
     pub title: String,
     pub reason: String,
     pub basis: String,
@@ -317,6 +453,8 @@ pub struct NewAdjustment {
 pub struct AdjustmentView {
     pub id: i64,
     pub kind: DirectoryKind,
+    /// The district refining the city's directory; none for the city's own adjustment.
+    pub district: Option<RegionCode>,
     pub title: String,
     pub reason: String,
     pub basis: String,
@@ -369,6 +507,7 @@ pub async fn create_adjustment(
     let txn = crate::begin_write(db).await.map_err(db_error)?;
     let id = adj::Entity::insert(adj::ActiveModel {
         kind: Set(new.kind.as_str().to_owned()),
+        district: Set(new.district.as_ref().map(ToString::to_string)),
         title: Set(new.title.trim().to_owned()),
         reason: Set(new.reason.trim().to_owned()),
         basis: Set(new.basis.trim().to_owned()),
@@ -440,6 +579,8 @@ fn op(change: &Change) -> &'static str {
         Change::Add(_) => "add",
         Change::Modify(_) => "modify",
         Change::Retire(_) => "retire",
+        Change::Refine(..) => "refine",
+        Change::Unrefine(_) => "unrefine",
     }
 }
 
@@ -469,7 +610,8 @@ pub async fn set_changes(
             Change::Add(i) | Change::Modify(i) => {
                 Some(serde_json::to_string(i).expect("items serialise"))
             }
-            Change::Retire(_) => None,
+            Change::Refine(_, r) => Some(serde_json::to_string(r).expect("refinements serialise")),
+            Change::Retire(_) | Change::Unrefine(_) => None,
         };
         change::ActiveModel {
             adjustment_id: Set(id),
@@ -520,14 +662,17 @@ async fn changes_of<C: ConnectionTrait>(
     rows.into_iter()
         .map(|r| {
             let row = r.source_row.map(|n| n as u32);
-            let item = || -> Result<DirectoryItem, Error> {
-                let text = r.item.as_deref().ok_or(Error::Internal)?;
-                serde_json::from_str(text).map_err(|_| Error::Internal)
-            };
+            fn json<T: serde::de::DeserializeOwned>(text: Option<&str>) -> Result<T, Error> {
+                serde_json::from_str(text.ok_or(Error::Internal)?).map_err(|_| Error::Internal)
+            }
+            let code = || ItemCode::parse(kind, &r.code).map_err(|_| Error::Internal);
+            let text = r.item.as_deref();
             let c = match r.op.as_str() {
-                "add" => Change::Add(item()?),
-                "modify" => Change::Modify(item()?),
-                _ => Change::Retire(ItemCode::parse(kind, &r.code).map_err(|_| Error::Internal)?),
+                "add" => Change::Add(json(text)?),
+                "modify" => Change::Modify(json(text)?),
+                "refine" => Change::Refine(code()?, json(text)?),
+                "unrefine" => Change::Unrefine(code()?),
+                _ => Change::Retire(code()?),
             };
             Ok((c, row))
         })
@@ -547,6 +692,7 @@ pub async fn adjustment(db: &DatabaseConnection, id: i64) -> Result<AdjustmentVi
     Ok(AdjustmentView {
         id,
         kind,
+        district: district_of(&a)?,
         stage: to_stage(&a),
         changes: changes_of(db, kind, id).await?,
         title: a.title,
@@ -556,6 +702,13 @@ pub async fn adjustment(db: &DatabaseConnection, id: i64) -> Result<AdjustmentVi
         base_version: a.base_version.map(|v| v as u32),
         events,
     })
+}
+
+fn district_of(a: &adj::Model) -> Result<Option<RegionCode>, Error> {
+    a.district
+        .as_deref()
+        .map(|d| RegionCode::parse(d).map_err(|_| Error::Internal))
+        .transpose()
 }
 
 /// An adjustment in a list.
@@ -569,13 +722,16 @@ pub struct AdjustmentSummary {
     pub updated_at: chrono::DateTime<Utc>,
 }
 
-/// The adjustments, most recently changed first (at most `limit`).
+/// The adjustments of one level (the city's when `district` is none, else that district's
+/// refinements), most recently changed first (at most `limit`).
 pub async fn adjustments(
     db: &DatabaseConnection,
+    district: Option<&RegionCode>,
     limit: u64,
 ) -> Result<Vec<AdjustmentSummary>, Error> {
     use sea_orm::QuerySelect;
     let rows = adj::Entity::find()
+        .filter(level_is(district))
         .order_by_desc(adj::Column::UpdatedAt)
         .order_by_desc(adj::Column::Id)
         .limit(limit)
@@ -597,6 +753,14 @@ pub async fn adjustments(
         .collect())
 }
 
+fn level_is(district: Option<&RegionCode>) -> sea_orm::Condition {
+    let c = sea_orm::Condition::all();
+    match district {
+        Some(d) => c.add(adj::Column::District.eq(d.to_string())),
+        None => c.add(adj::Column::District.is_null()),
+    }
+}
+
 /// Another adjustment still in progress that touches some of the same items: publishing one
 /// makes the other's changes to those items stale (they are re-checked when it moves on).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -607,11 +771,13 @@ pub struct Overlap {
     pub codes: Vec<String>,
 }
 
-/// The adjustments of `kind` other than `id`, neither published nor rejected, whose changes
-/// touch any of `codes` (records of later capabilities that cite items join this report).
+/// The adjustments of `kind` and the same level other than `id`, neither published nor
+/// rejected, whose changes touch any of `codes` (records of later capabilities that cite items
+/// join this report).
 pub async fn overlapping(
     db: &DatabaseConnection,
     kind: DirectoryKind,
+    district: Option<&RegionCode>,
     id: i64,
     codes: &[String],
 ) -> Result<Vec<Overlap>, Error> {
@@ -620,6 +786,7 @@ pub async fn overlapping(
     }
     let open = adj::Entity::find()
         .filter(adj::Column::Kind.eq(kind.as_str()))
+        .filter(level_is(district))
         .filter(adj::Column::Id.ne(id))
         .filter(adj::Column::Stage.is_not_in(["published", "rejected"]))
         .order_by_asc(adj::Column::Id)
@@ -681,6 +848,7 @@ pub async fn act(
     let txn = crate::begin_write(db).await.map_err(db_error)?;
     let a = lock_adjustment(&txn, id).await?;
     let kind = DirectoryKind::parse(&a.kind).ok_or(Error::Internal)?;
+    let district = district_of(&a)?;
     let changes = changes_of(&txn, kind, id).await?;
     let who = Actor {
         role: actor.1,
@@ -689,7 +857,12 @@ pub async fn act(
     };
     let action = match action {
         Action::Publish { effective_from, .. } => {
-            let next = latest(&txn, kind).await?.map_or(1, |v| v.number + 1);
+            let next = match &district {
+                None => latest(&txn, kind).await?.map_or(1, |v| v.number + 1),
+                Some(d) => latest_refinement(&txn, kind, d)
+                    .await?
+                    .map_or(1, |r| r.number + 1),
+            };
             Action::Publish {
                 version: next,
                 effective_from: *effective_from,
@@ -700,18 +873,36 @@ pub async fn act(
     let stage = adjustment::step(&to_stage(&a), &action, who, changes.len(), today)
         .map_err(ActError::Step)?;
     let current = latest(&txn, kind).await?;
-    // Forward steps re-check the changes against the newest version: another adjustment may
-    // have been published since this one was drafted.
+    // Forward steps re-check the changes against the newest city version (and, for a district,
+    // its newest refinement): another adjustment may have been published since this one was
+    // drafted.
     let forward = matches!(
         stage,
         Stage::Submitted | Stage::Reviewed | Stage::Approved | Stage::Published { .. }
     );
     let proposed: Vec<Change> = changes.into_iter().map(|(c, _)| c).collect();
-    let next_items = if forward {
-        adjustment::apply(current.as_ref().map_or(&[][..], |v| &v.items), &proposed)
-            .map_err(ActError::Changes)?
-    } else {
-        Vec::new()
+    let (next_items, next_entries) = match (&district, forward) {
+        (_, false) => Default::default(),
+        (None, true) => (
+            adjustment::apply(current.as_ref().map_or(&[][..], |v| &v.items), &proposed)
+                .map_err(ActError::Changes)?,
+            BTreeMap::new(),
+        ),
+        (Some(d), true) => {
+            let base = current.clone().unwrap_or(DirectoryVersion {
+                kind,
+                number: 0,
+                effective_from: today,
+                items: Vec::new(),
+            });
+            let now = latest_refinement(&txn, kind, d)
+                .await?
+                .map(|r| r.entries)
+                .unwrap_or_default();
+            let entries =
+                adjustment::apply_refinement(&base, &now, &proposed).map_err(ActError::Changes)?;
+            (Vec::new(), entries)
+        }
     };
     let mut update = adj::Entity::update_many()
         .col_expr(adj::Column::Stage, Expr::value(stage_code(&stage)))
@@ -731,16 +922,30 @@ pub async fn act(
             version,
             effective_from,
         } => {
-            insert_version(
-                &txn,
-                kind,
-                *version,
-                *effective_from,
-                actor.0,
-                Some(id),
-                &next_items,
-            )
-            .await?;
+            match &district {
+                None => {
+                    insert_version(
+                        &txn,
+                        kind,
+                        *version,
+                        *effective_from,
+                        actor.0,
+                        Some(id),
+                        &next_items,
+                    )
+                    .await?
+                }
+                Some(d) => {
+                    let r = DistrictRefinement {
+                        district: *d,
+                        kind,
+                        number: *version,
+                        effective_from: *effective_from,
+                        entries: next_entries,
+                    };
+                    insert_refinement(&txn, &r, actor.0, id).await?
+                }
+            }
             update = update
                 .col_expr(adj::Column::PublishedVersion, Expr::value(*version as i32))
                 .col_expr(adj::Column::EffectiveFrom, Expr::value(*effective_from));
@@ -753,7 +958,14 @@ pub async fn act(
         Stage::Published {
             version,
             effective_from,
-        } => Some(format!("第 {version} 版，{effective_from} 起施行")),
+        } => Some(format!(
+            "{}第 {version} 版，{effective_from} 起施行",
+            if district.is_some() {
+                "区级细化"
+            } else {
+                ""
+            }
+        )),
         _ => None,
     };
     event::Entity::insert(event::ActiveModel {

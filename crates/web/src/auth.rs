@@ -161,8 +161,33 @@ impl CurrentUser {
         unit: &jianfu_domain::Region,
         object: &str,
     ) -> Result<(), Error> {
+        let inside = self.principal.region.contains(&unit.code);
+        self.require_scope(state, perm, unit, inside, object).await
+    }
+
+    /// Like `require_within`, but only `unit`'s own accounts pass: the business of one level
+    /// (a district's refinement of the directories) is not its superiors' to conduct.
+    pub async fn require_at(
+        &self,
+        state: &AppState,
+        perm: Perm,
+        unit: &jianfu_domain::Region,
+        object: &str,
+    ) -> Result<(), Error> {
+        let own = self.principal.region == unit.code;
+        self.require_scope(state, perm, unit, own, object).await
+    }
+
+    async fn require_scope(
+        &self,
+        state: &AppState,
+        perm: Perm,
+        unit: &jianfu_domain::Region,
+        allowed: bool,
+        object: &str,
+    ) -> Result<(), Error> {
         self.require(state, perm, object).await?;
-        if self.principal.region.contains(&unit.code) {
+        if allowed {
             return Ok(());
         }
         let entry = AuditEntry {

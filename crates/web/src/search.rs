@@ -1,5 +1,5 @@
-//! The directories held in process: every published version of every directory, and the search
-//! index over the versions in force today. Built on first use from the database, and built again
+//! The directories held in process: every published version of every directory, every
+//! district's refinements of them, and the search index over the versions in force today. Built on first use from the database, and built again
 //! when a version has been published (on any app node: one count of versions per request tells)
 //! or the day changes (a version published earlier may take effect at midnight). Lookups of
 //! what is in force for a unit on a day then need no further database reads.
@@ -9,7 +9,10 @@ use std::sync::{Arc, RwLock};
 
 use chrono::NaiveDate;
 use jianfu_domain::Error;
-use jianfu_domain::catalog::{DirectoryItem, DirectoryKind, DirectoryVersion, version_at};
+use jianfu_domain::RegionCode;
+use jianfu_domain::catalog::{
+    DirectoryItem, DirectoryKind, DirectoryVersion, DistrictRefinement, refinement_at, version_at,
+};
 use jianfu_store::DatabaseConnection;
 use jianfu_store::catalog;
 use jianfu_text::{DirectoryIndex, SearchDoc};
@@ -24,6 +27,7 @@ pub struct Snapshot {
     day: NaiveDate,
     published: u64,
     versions: BTreeMap<DirectoryKind, Vec<DirectoryVersion>>,
+    refinements: BTreeMap<DirectoryKind, Vec<DistrictRefinement>>,
     pub index: DirectoryIndex,
 }
 
@@ -36,6 +40,36 @@ impl Snapshot {
     /// The version of `kind` in force on `day`.
     pub fn in_force(&self, kind: DirectoryKind, day: NaiveDate) -> Option<&DirectoryVersion> {
         version_at(self.versions(kind), day)
+    }
+
+    /// Every district's refinements of `kind`, by district, oldest first.
+    pub fn refinements(&self, kind: DirectoryKind) -> &[DistrictRefinement] {
+        self.refinements.get(&kind).map_or(&[], Vec::as_slice)
+    }
+
+    /// The refinement of `kind` by `district` in force on `day`.
+    pub fn refinement(
+        &self,
+        kind: DirectoryKind,
+        district: &RegionCode,
+        day: NaiveDate,
+    ) -> Option<&DistrictRefinement> {
+        refinement_at(self.refinements(kind), district, day)
+    }
+
+    /// The refinement in force on `day` of every district that has one, by district.
+    pub fn refinements_in_force(
+        &self,
+        kind: DirectoryKind,
+        day: NaiveDate,
+    ) -> Vec<&DistrictRefinement> {
+        let mut districts: Vec<&RegionCode> =
+            self.refinements(kind).iter().map(|r| &r.district).collect();
+        districts.dedup();
+        districts
+            .into_iter()
+            .filter_map(|d| self.refinement(kind, d, day))
+            .collect()
     }
 }
 
@@ -71,9 +105,10 @@ impl CatalogCache {
         {
             return Ok(s);
         }
-        let mut versions = BTreeMap::new();
+        let (mut versions, mut refinements) = (BTreeMap::new(), BTreeMap::new());
         for kind in DirectoryKind::ALL {
             versions.insert(kind, catalog::history(db, kind).await?);
+            refinements.insert(kind, catalog::refinement_history(db, kind).await?);
         }
         let docs: Vec<SearchDoc> = versions
             .iter()
@@ -91,6 +126,7 @@ impl CatalogCache {
             day: today,
             published,
             versions,
+            refinements,
             index,
         });
         *self.snapshot.write().expect("not poisoned") = Some(snapshot.clone());

@@ -10,23 +10,44 @@ use std::fmt;
 
 use chrono::NaiveDate;
 
-use super::{DirectoryItem, ItemCode};
+use super::{DirectoryItem, DirectoryVersion, ItemCode, Refinement, Widening, check_refinement};
 use crate::account::Role;
 
-/// One change a draft proposes.
+/// One change a draft proposes. The city adds, modifies and retires items of its base; a
+/// district refines the city's items or withdraws a refinement, nothing else.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Change {
     Add(DirectoryItem),
     /// The item as it should read from now on (same code).
     Modify(DirectoryItem),
     Retire(ItemCode),
+    /// The district's detail of a city item, replacing any it had.
+    Refine(ItemCode, Refinement),
+    /// The district's detail of the item withdrawn: the city's item applies as it is.
+    Unrefine(ItemCode),
 }
 
 impl Change {
     pub fn code(&self) -> &ItemCode {
         match self {
             Change::Add(i) | Change::Modify(i) => &i.code,
-            Change::Retire(c) => c,
+            Change::Retire(c) | Change::Refine(c, _) | Change::Unrefine(c) => c,
+        }
+    }
+
+    /// Whether a district makes this change (a refinement) rather than the city.
+    pub fn is_district(&self) -> bool {
+        matches!(self, Change::Refine(..) | Change::Unrefine(_))
+    }
+
+    /// The word a page shows for it.
+    pub fn label(&self) -> &'static str {
+        match self {
+            Change::Add(_) => "新增",
+            Change::Modify(_) => "修改",
+            Change::Retire(_) => "取消",
+            Change::Refine(..) => "细化",
+            Change::Unrefine(_) => "取消细化",
         }
     }
 }
@@ -38,6 +59,14 @@ pub enum ChangeProblem {
     NotInDirectory(ItemCode),
     /// Two changes of one draft touch the same item.
     Twice(ItemCode),
+    /// A refinement in a city adjustment, or an item change in a district's.
+    WrongLevel(ItemCode),
+    /// A refinement that would widen the city's item.
+    Widens(Widening),
+    /// A refinement that says nothing.
+    EmptyRefinement(ItemCode),
+    /// Withdrawing a refinement the district does not have.
+    NotRefined(ItemCode),
 }
 
 impl fmt::Display for ChangeProblem {
@@ -48,6 +77,15 @@ impl fmt::Display for ChangeProblem {
                 write!(f, "事项 {c} 不在现行目录中，无法修改或取消")
             }
             ChangeProblem::Twice(c) => write!(f, "同一调整中事项 {c} 出现了两次"),
+            ChangeProblem::WrongLevel(c) => write!(
+                f,
+                "事项 {c}：市级调整只能新增、修改或取消事项，区级细化只能细化或取消细化"
+            ),
+            ChangeProblem::Widens(w) => w.fmt(f),
+            ChangeProblem::EmptyRefinement(c) => {
+                write!(f, "事项 {c} 的细化没有任何内容：请至少填写一项")
+            }
+            ChangeProblem::NotRefined(c) => write!(f, "事项 {c} 没有本区的细化，无需取消"),
         }
     }
 }
@@ -86,10 +124,62 @@ pub fn apply(
                     problems.push(ChangeProblem::NotInDirectory(code));
                 }
             }
+            Change::Refine(..) | Change::Unrefine(_) => {
+                problems.push(ChangeProblem::WrongLevel(code));
+            }
         }
     }
     if problems.is_empty() {
         Ok(items.into_values().collect())
+    } else {
+        Err(problems)
+    }
+}
+
+/// The district's refinement after `changes`: `current` (the district's refinement in force
+/// or newest) with refinements set or withdrawn, checked against the city's `base` so that it
+/// never widens it. Every problem is reported.
+pub fn apply_refinement(
+    base: &DirectoryVersion,
+    current: &BTreeMap<ItemCode, Refinement>,
+    changes: &[Change],
+) -> Result<BTreeMap<ItemCode, Refinement>, Vec<ChangeProblem>> {
+    let mut entries = current.clone();
+    let mut seen = std::collections::BTreeSet::new();
+    let mut problems = Vec::new();
+    for change in changes {
+        let code = change.code().clone();
+        if !seen.insert(code.clone()) {
+            problems.push(ChangeProblem::Twice(code));
+            continue;
+        }
+        match change {
+            Change::Refine(_, r) if r.is_empty() => {
+                problems.push(ChangeProblem::EmptyRefinement(code));
+            }
+            Change::Refine(_, r) => {
+                entries.insert(code, r.clone());
+            }
+            Change::Unrefine(_) => {
+                if entries.remove(&code).is_none() {
+                    problems.push(ChangeProblem::NotRefined(code));
+                }
+            }
+            _ => problems.push(ChangeProblem::WrongLevel(code)),
+        }
+    }
+    // Entries kept from before are checked again: the city may have narrowed or retired
+    // an item since. Only the items this draft touches are the drafter's to answer for.
+    let touched: BTreeMap<ItemCode, Refinement> = entries
+        .iter()
+        .filter(|(c, _)| seen.contains(*c))
+        .map(|(c, r)| (c.clone(), r.clone()))
+        .collect();
+    if let Err(widenings) = check_refinement(base, &touched) {
+        problems.extend(widenings.into_iter().map(ChangeProblem::Widens));
+    }
+    if problems.is_empty() {
+        Ok(entries)
     } else {
         Err(problems)
     }
@@ -364,6 +454,78 @@ mod tests {
         let names: Vec<&str> = next.iter().map(|i| i.name.as_str()).collect();
         assert_eq!(names, ["召集居民会议并报告工作", "开展便民服务"]);
         assert_eq!(current.len(), 2, "the version in force is untouched");
+    }
+
+    fn base(items: Vec<DirectoryItem>) -> DirectoryVersion {
+        DirectoryVersion {
+            kind: DirectoryKind::Duty,
+            number: 1,
+            effective_from: day("2023-06-01"),
+            items,
+        }
+    }
+
+    fn code(n: u32) -> ItemCode {
+        ItemCode::numbered(DirectoryKind::Duty, n)
+    }
+
+    #[test]
+    fn a_district_refines_and_withdraws_but_never_widens() {
+        let mut village_only = item(2, "管理集体财产");
+        village_only.applicability = Applicability::Village;
+        let city = base(vec![item(1, "召集居民会议"), village_only]);
+        let note = Refinement {
+            note: Some("每季度至少一次".into()),
+            ..Refinement::default()
+        };
+        let first = apply_refinement(
+            &city,
+            &BTreeMap::new(),
+            &[Change::Refine(code(1), note.clone())],
+        )
+        .unwrap();
+        assert_eq!(first.get(&code(1)), Some(&note));
+
+        let next = apply_refinement(&city, &first, &[Change::Unrefine(code(1))]).unwrap();
+        assert!(next.is_empty(), "withdrawn");
+
+        let wide = Refinement {
+            applicability: Some(Applicability::Both),
+            ..Refinement::default()
+        };
+        let problems = apply_refinement(
+            &city,
+            &BTreeMap::new(),
+            &[
+                Change::Refine(code(2), wide),
+                Change::Refine(code(9), note.clone()),
+                Change::Refine(code(1), Refinement::default()),
+                Change::Unrefine(code(3)),
+                Change::Add(item(4, "新增")),
+            ],
+        )
+        .unwrap_err();
+        let text: Vec<String> = problems.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            text,
+            [
+                "事项 LZ-001 的细化没有任何内容：请至少填写一项",
+                "事项 LZ-003 没有本区的细化，无需取消",
+                "事项 LZ-004：市级调整只能新增、修改或取消事项，区级细化只能细化或取消细化",
+                "事项 LZ-002 市级适用于村，区级不能扩大为村和社区",
+                "事项 LZ-009 不在市级目录中：区级细化不能新增事项",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_city_adjustment_cannot_refine() {
+        let problems = apply(
+            &[item(1, "召集居民会议")],
+            &[Change::Refine(code(1), Refinement::default())],
+        )
+        .unwrap_err();
+        assert_eq!(problems, [ChangeProblem::WrongLevel(code(1))]);
     }
 
     #[test]

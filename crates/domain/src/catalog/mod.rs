@@ -304,7 +304,7 @@ pub fn version_at(versions: &[DirectoryVersion], day: NaiveDate) -> Option<&Dire
 }
 
 /// District detail added to a city item (细化): none of it can widen the item.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Refinement {
     /// A remark shown beside the item.
     pub note: Option<String>,
@@ -319,6 +319,13 @@ pub struct Refinement {
     pub process: Option<String>,
 }
 
+impl Refinement {
+    /// Says nothing: no note, no narrowing, no detail.
+    pub fn is_empty(&self) -> bool {
+        *self == Refinement::default()
+    }
+}
+
 /// A district's refinement of one city version.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DistrictRefinement {
@@ -328,6 +335,18 @@ pub struct DistrictRefinement {
     pub number: u32,
     pub effective_from: NaiveDate,
     pub entries: BTreeMap<ItemCode, Refinement>,
+}
+
+/// The refinement of `district` in force on `day` among `refinements` (any districts').
+pub fn refinement_at<'a>(
+    refinements: &'a [DistrictRefinement],
+    district: &crate::RegionCode,
+    day: NaiveDate,
+) -> Option<&'a DistrictRefinement> {
+    refinements
+        .iter()
+        .filter(|r| &r.district == district && r.effective_from <= day)
+        .max_by_key(|r| (r.effective_from, r.number))
 }
 
 /// Why a refinement would widen the city base.
@@ -405,12 +424,48 @@ pub fn check_refinement(
     }
 }
 
-/// An item as it applies to one unit: the city's item with its district's detail.
+/// An item as it applies in a district: the city's item with the district's detail, its
+/// applicability and validity narrowed by it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EffectiveItem<'a> {
     pub item: &'a DirectoryItem,
     pub refinement: Option<&'a Refinement>,
     pub applicability: Applicability,
+    pub valid_from: NaiveDate,
+    pub valid_to: Option<NaiveDate>,
+}
+
+impl EffectiveItem<'_> {
+    pub fn valid_on(&self, day: NaiveDate) -> bool {
+        self.valid_from <= day && self.valid_to.is_none_or(|end| day <= end)
+    }
+}
+
+/// `item` with the district's `refinement` of it applied: narrowing only, even if an
+/// unchecked refinement says otherwise.
+pub fn refined<'a>(
+    item: &'a DirectoryItem,
+    refinement: Option<&'a Refinement>,
+) -> EffectiveItem<'a> {
+    let r = refinement;
+    let applicability = r
+        .and_then(|r| r.applicability)
+        .filter(|a| a.within(item.applicability))
+        .unwrap_or(item.applicability);
+    let valid_from = r
+        .and_then(|r| r.valid_from)
+        .map_or(item.valid_from, |d| d.max(item.valid_from));
+    let valid_to = match (r.and_then(|r| r.valid_to), item.valid_to) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    };
+    EffectiveItem {
+        item,
+        refinement: r,
+        applicability,
+        valid_from,
+        valid_to,
+    }
 }
 
 /// The effective directory of a unit of `kind` on `day`: the city base with the refinement of
@@ -423,27 +478,8 @@ pub fn effective<'a>(
 ) -> Vec<EffectiveItem<'a>> {
     base.items
         .iter()
-        .filter_map(|item| {
-            let r = refinement.and_then(|d| d.entries.get(&item.code));
-            // Narrowing only, even if an unchecked refinement says otherwise.
-            let applicability = r
-                .and_then(|r| r.applicability)
-                .filter(|a| a.within(item.applicability))
-                .unwrap_or(item.applicability);
-            let from = r
-                .and_then(|r| r.valid_from)
-                .map_or(item.valid_from, |d| d.max(item.valid_from));
-            let to = match (r.and_then(|r| r.valid_to), item.valid_to) {
-                (Some(a), Some(b)) => Some(a.min(b)),
-                (a, b) => a.or(b),
-            };
-            let in_force = from <= day && to.is_none_or(|end| day <= end);
-            (in_force && applicability.applies_to(unit)).then_some(EffectiveItem {
-                item,
-                refinement: r,
-                applicability,
-            })
-        })
+        .map(|item| refined(item, refinement.and_then(|d| d.entries.get(&item.code))))
+        .filter(|e| e.valid_on(day) && e.applicability.applies_to(unit))
         .collect()
 }
 

@@ -19,6 +19,8 @@ pub struct Model {
     pub updated_at: DateTimeUtc,
     pub published_version: Option<i32>,
     pub effective_from: Option<Date>,
+    /// The district whose refinement this is; none for the city base.
+    pub district: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

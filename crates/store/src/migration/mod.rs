@@ -10,6 +10,7 @@ mod m20261128_000004_sessions_and_tokens;
 mod m20261128_000005_second_factor;
 mod m20261128_000006_audit_pending;
 mod m20261128_000007_catalog;
+mod m20261201_000008_refinements;
 
 pub struct Migrator;
 
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000005_second_factor::Migration),
             Box::new(m20261128_000006_audit_pending::Migration),
             Box::new(m20261128_000007_catalog::Migration),
+            Box::new(m20261201_000008_refinements::Migration),
         ]
     }
 }

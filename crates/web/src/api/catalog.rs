@@ -113,6 +113,22 @@ pub struct ItemDto {
     pub(crate) refusal_guidance: Option<String>,
     pub(crate) source: String,
     pub(crate) is_demo: bool,
+    /// The unit's district's detail of the item (区级细化), in the effective items only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) refinement: Option<RefinementDto>,
+}
+
+/// What a district added to a city item: applicability and validity above are already
+/// narrowed by it.
+#[derive(Serialize, ToSchema)]
+pub struct RefinementDto {
+    note: Option<String>,
+    /// 本区制度依据
+    local_basis: Option<String>,
+    /// 职责范围
+    scope: Option<String>,
+    /// 运行流程
+    process: Option<String>,
 }
 
 impl From<&DirectoryItem> for ItemDto {
@@ -139,6 +155,7 @@ impl From<&DirectoryItem> for ItemDto {
             refusal_guidance: i.refusal_guidance.clone(),
             source: i.source.clone(),
             is_demo: i.is_demo,
+            refinement: None,
         }
     }
 }
@@ -160,11 +177,16 @@ pub struct EffectiveItems {
     effective_from: NaiveDate,
     at: NaiveDate,
     region: Option<String>,
+    /// The unit's district (6 digits), when the unit lies in one.
+    district: Option<String>,
+    /// The district's refinement in force on `at`, if it has one: stored with the version.
+    refinement: Option<u32>,
     items: Vec<ItemDto>,
 }
 
-/// The items in force for a unit on a day: the city version in force then, only items valid
-/// that day and applicable to the unit's kind.
+/// The items in force for a unit on a day: the city version in force then with the unit's
+/// district's refinement in force then (区级细化, which only narrows), only items valid that
+/// day and applicable to the unit's kind.
 #[utoipa::path(get, path = "/api/v1/directories/{kind}/items", tag = "指导目录",
     params(("kind" = String, Path, description = "目录，如 certificate_may_issue"), ItemsParams),
     responses(
@@ -188,11 +210,23 @@ pub async fn items(
         .ok_or_else(|| Error::CatalogNotFound(format!("{} {at} 施行的版本", kind.label())))?;
     // Without a unit every item valid that day counts: "other" kinds match both lists.
     let unit_kind = unit.as_ref().map_or(RegionKind::Other, |u| u.kind);
-    let items = catalog::effective(version, None, unit_kind, at)
+    let district = unit.as_ref().and_then(|u| u.code.county());
+    let refinement = district
+        .as_ref()
+        .and_then(|d| snapshot.refinement(kind, d, at));
+    let items = catalog::effective(version, refinement, unit_kind, at)
         .into_iter()
         .map(|e| {
             let mut dto = ItemDto::from(e.item);
             dto.applicability = e.applicability.as_str();
+            dto.valid_from = e.valid_from;
+            dto.valid_to = e.valid_to;
+            dto.refinement = e.refinement.map(|r| RefinementDto {
+                note: r.note.clone(),
+                local_basis: r.local_basis.clone(),
+                scope: r.scope.clone(),
+                process: r.process.clone(),
+            });
             dto
         })
         .collect();
@@ -202,6 +236,8 @@ pub async fn items(
         effective_from: version.effective_from,
         at,
         region: unit.map(|u| u.code.to_string()),
+        district: district.map(|d| d.short().to_owned()),
+        refinement: refinement.map(|r| r.number),
         items,
     }))
 }

@@ -1,14 +1,18 @@
 //! Public pages of the guidance directories: every directory with the version in force, the
 //! items of a version (filtered by category or words), one item with its history across
 //! versions, the versions with the difference between any two, and downloads in Excel and CSV.
+//! A district can be chosen to see the directory as it applies there, with the district's
+//! refinements (区级细化).
 
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Path, Query, State};
 
 use axum::response::{IntoResponse, Response};
-use jianfu_domain::Error;
-use jianfu_domain::catalog::{DirectoryItem, DirectoryKind, DirectoryVersion, diff};
+use jianfu_domain::catalog::{
+    DirectoryItem, DirectoryKind, DirectoryVersion, EffectiveItem, Refinement, diff, refined,
+};
+use jianfu_domain::{Error, RegionCode};
 use jianfu_store::catalog as store;
 use serde::Deserialize;
 
@@ -115,24 +119,61 @@ pub struct ItemRow {
     pub department: String,
     pub applicability: &'static str,
     pub valid: String,
+    /// The chosen district's refinement of the item, in words; empty when none.
+    pub refinement: String,
     pub is_demo: bool,
     pub href: String,
 }
 
-fn item_row(kind: DirectoryKind, i: &DirectoryItem) -> ItemRow {
+fn validity(from: chrono::NaiveDate, to: Option<chrono::NaiveDate>) -> String {
+    match to {
+        Some(end) => format!("{from} 至 {end}"),
+        None => format!("{from} 起"),
+    }
+}
+
+fn item_row(kind: DirectoryKind, e: &EffectiveItem) -> ItemRow {
+    let i = e.item;
     ItemRow {
         code: i.code.to_string(),
         name: i.name.clone(),
         category: i.category.clone(),
         department: i.department.clone(),
-        applicability: i.applicability.label(),
-        valid: match i.valid_to {
-            Some(end) => format!("{} 至 {end}", i.valid_from),
-            None => format!("{} 起", i.valid_from),
-        },
+        applicability: e.applicability.label(),
+        valid: validity(e.valid_from, e.valid_to),
+        refinement: e.refinement.map(refinement_text).unwrap_or_default(),
         is_demo: i.is_demo,
         href: format!("/directories/{}/items/{}", kind.as_str(), i.code),
     }
+}
+
+/// A refinement in words, field by field: what a district added to a city item.
+pub fn refinement_text(r: &Refinement) -> String {
+    let mut parts = Vec::new();
+    if let Some(note) = &r.note {
+        parts.push(format!("说明：{note}"));
+    }
+    if let Some(a) = r.applicability {
+        parts.push(format!("仅适用于{}", a.label()));
+    }
+    match (r.valid_from, r.valid_to) {
+        (None, None) => {}
+        (from, to) => parts.push(format!(
+            "本区有效期：{}至{}",
+            from.map(|d| format!("{d} ")).unwrap_or_default(),
+            to.map(|d| format!(" {d}")).unwrap_or_else(|| "今".into())
+        )),
+    }
+    for (label, text) in [
+        ("制度依据", &r.local_basis),
+        ("职责范围", &r.scope),
+        ("运行流程", &r.process),
+    ] {
+        if let Some(t) = text {
+            parts.push(format!("{label}：{t}"));
+        }
+    }
+    parts.join("；")
 }
 
 pub struct VersionOption {
@@ -157,6 +198,10 @@ pub struct DirectoryPage {
     rows: Vec<ItemRow>,
     total: usize,
     demo: bool,
+    /// Tianjin's districts, the chosen one marked.
+    districts: Vec<(String, String, bool)>,
+    /// The chosen district's name and the number of its refinement in force, if any.
+    district: Option<(String, Option<u32>)>,
 }
 
 #[derive(Deserialize, Default)]
@@ -164,6 +209,21 @@ pub struct DirectoryParams {
     version: Option<String>,
     category: Option<String>,
     q: Option<String>,
+    district: Option<String>,
+}
+
+/// The district a page is asked to show (6-digit code), or none.
+fn district_param(raw: Option<&str>) -> Result<Option<RegionCode>, Error> {
+    match raw.map(str::trim).filter(|d| !d.is_empty()) {
+        None => Ok(None),
+        Some(d) => {
+            let code = RegionCode::parse(d)?;
+            match code.level() {
+                jianfu_domain::Level::County => Ok(Some(code)),
+                _ => Err(Error::InvalidQuery(format!("“{d}”不是区级单位的代码"))),
+            }
+        }
+    }
 }
 
 /// The version asked for by number, or the one in force today (the newest before any is).
@@ -206,6 +266,25 @@ pub async fn show(
     let category = params.category.unwrap_or_default();
     let q = params.q.unwrap_or_default();
     let words = q.trim();
+    let district = district_param(params.district.as_deref())?;
+    let snapshot = state.catalog.snapshot(&state.db, today()).await?;
+    let refinement = district
+        .as_ref()
+        .and_then(|d| snapshot.refinement(kind, d, today()));
+    let all = jianfu_domain::PageRequest::new(None, Some(100));
+    let districts = jianfu_store::region::children(&state.db, &RegionCode::parse("1201")?, all)
+        .await?
+        .items
+        .into_iter()
+        .map(|r| {
+            let on = district.as_ref() == Some(&r.code);
+            (r.code.short().to_owned(), r.name, on)
+        })
+        .collect::<Vec<_>>();
+    let district_shown = districts
+        .iter()
+        .find(|(_, _, on)| *on)
+        .map(|(_, name, _)| (name.clone(), refinement.map(|r| r.number)));
     let rows: Vec<ItemRow> = version
         .items
         .iter()
@@ -216,7 +295,10 @@ pub async fn show(
                 || i.code.as_str().eq_ignore_ascii_case(words)
                 || i.basis.contains(words)
         })
-        .map(|i| item_row(kind, i))
+        .map(|i| {
+            let r = refinement.and_then(|r| r.entries.get(&i.code));
+            item_row(kind, &refined(i, r))
+        })
         .collect();
     let versions = store::versions(&state.db, kind)
         .await?
@@ -251,6 +333,8 @@ pub async fn show(
         total: rows.len(),
         demo: version.items.iter().any(|i| i.is_demo),
         rows,
+        districts,
+        district: district_shown,
     }
     .into_response())
 }
@@ -272,6 +356,16 @@ pub struct ItemPage {
     fields: Vec<(&'static str, String)>,
     item: DirectoryItem,
     history: Vec<HistoryRow>,
+    refinements: Vec<DistrictRow>,
+}
+
+/// A district's refinement in force of one item.
+pub struct DistrictRow {
+    pub district: String,
+    pub code: String,
+    pub number: u32,
+    pub effective_from: String,
+    pub text: String,
 }
 
 #[derive(Deserialize, Default)]
@@ -337,6 +431,20 @@ pub async fn item(
         before = Some(v);
     }
     history.reverse();
+    let mut refinements = Vec::new();
+    for r in snapshot.refinements_in_force(kind, today()) {
+        if let Some(entry) = r.entries.get(&item.code) {
+            refinements.push(DistrictRow {
+                district: jianfu_store::region::require(&state.db, &r.district)
+                    .await?
+                    .name,
+                code: r.district.short().to_owned(),
+                number: r.number,
+                effective_from: r.effective_from.to_string(),
+                text: refinement_text(entry),
+            });
+        }
+    }
     Ok(ItemPage {
         nav: Nav::new(user.as_ref()),
         crumbs: vec![
@@ -354,6 +462,7 @@ pub async fn item(
             .collect(),
         item,
         history,
+        refinements,
     }
     .into_response())
 }

@@ -63,6 +63,11 @@ pub fn pages() -> Vec<(&'static str, Access, MethodRouter<AppState>)> {
             post(adjustments::import),
         ),
         (
+            "/adjustments/{id}/refine",
+            Access::Perm(P::HandleAdjustments),
+            post(adjustments::refine),
+        ),
+        (
             "/adjustments/{id}/act",
             Access::Perm(P::HandleAdjustments),
             post(adjustments::act),
@@ -151,9 +156,12 @@ impl Nav {
             if p.roles.iter().any(|r| r.has(Perm::ViewUnits)) {
                 menu.push(("辖区单位", format!("/units/{}", p.region)));
             }
-            // City directories are adjusted at the city (province-level Tianjin) only.
+            // The city adjusts its directories; a district refines them.
             if p.roles.iter().any(|r| r.has(Perm::HandleAdjustments))
-                && p.region.level() == jianfu_domain::Level::Province
+                && matches!(
+                    p.region.level(),
+                    jianfu_domain::Level::Province | jianfu_domain::Level::County
+                )
             {
                 menu.push(("目录调整", "/adjustments".into()));
             }
