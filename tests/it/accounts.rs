@@ -182,7 +182,7 @@ async fn demo_accounts_cover_every_role_and_stay_out_of_production() {
         let created = jianfu::bootstrap::demo_accounts(&app.db, "Demo-Tianjin-1", "test")
             .await
             .unwrap();
-        assert_eq!(created.len(), 10);
+        assert_eq!(created.len(), jianfu::bootstrap::DEMO_ACCOUNTS.len());
         assert!(
             jianfu::bootstrap::demo_accounts(&app.db, "Demo-Tianjin-1", "test")
                 .await

@@ -5,6 +5,7 @@
 mod support;
 
 mod accounts;
+mod adjustments_api;
 mod admin;
 mod audit;
 mod auth;

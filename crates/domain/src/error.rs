@@ -6,6 +6,8 @@
 pub enum ErrorKind {
     /// The request itself is wrong (400).
     Invalid,
+    /// Well-formed, but a rule refuses it (422): a bad file, a step out of order.
+    Refused,
     /// The thing asked for does not exist (404).
     NotFound,
     /// Nobody is logged in (401).
@@ -50,6 +52,12 @@ pub enum Error {
     RateLimited,
     #[error("审计记录须保存至少 180 天，不能清理 {0} 之后产生的记录")]
     RetentionNotReached(String),
+    /// A business rule refuses the request; `details` lists each problem (a file's bad rows).
+    #[error("{message}")]
+    Refused {
+        message: String,
+        details: Vec<String>,
+    },
     #[error("数据库暂时无法访问，请稍后再试")]
     DatabaseUnavailable,
     #[error("系统内部错误，请稍后再试或联系系统管理员")]
@@ -73,6 +81,7 @@ impl Error {
             Error::CsrfRejected => "csrf_rejected",
             Error::RateLimited => "rate_limited",
             Error::RetentionNotReached(_) => "retention_not_reached",
+            Error::Refused { .. } => "refused",
             Error::DatabaseUnavailable => "database_unavailable",
             Error::Internal => "internal",
         }
@@ -91,6 +100,7 @@ impl Error {
             Error::Unauthenticated => ErrorKind::Unauthenticated,
             Error::Forbidden | Error::OutsideScope(_) | Error::CsrfRejected => ErrorKind::Forbidden,
             Error::RateLimited => ErrorKind::RateLimited,
+            Error::Refused { .. } => ErrorKind::Refused,
             Error::DatabaseUnavailable => ErrorKind::Unavailable,
             Error::Internal => ErrorKind::Internal,
         }

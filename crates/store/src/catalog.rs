@@ -465,7 +465,8 @@ pub struct AdjustmentView {
     pub events: Vec<event::Model>,
 }
 
-fn stage_code(stage: &Stage) -> &'static str {
+/// The stage as stored and as the API names it.
+pub fn stage_code(stage: &Stage) -> &'static str {
     match stage {
         Stage::Draft => "draft",
         Stage::Submitted => "submitted",
@@ -574,7 +575,8 @@ pub fn reviewed_since_submission(events: &[event::Model], username: &str) -> boo
         })
 }
 
-fn op(change: &Change) -> &'static str {
+/// The change as stored and as the API names it.
+pub fn op_code(change: &Change) -> &'static str {
     match change {
         Change::Add(_) => "add",
         Change::Modify(_) => "modify",
@@ -616,7 +618,7 @@ pub async fn set_changes(
         change::ActiveModel {
             adjustment_id: Set(id),
             position: Set(n as i32),
-            op: Set(op(c).to_owned()),
+            op: Set(op_code(c).to_owned()),
             code: Set(c.code().to_string()),
             item: Set(item),
             source_row: Set(row.map(|r| r as i32)),

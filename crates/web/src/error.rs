@@ -13,6 +13,7 @@ use utoipa::ToSchema;
 fn status(e: &Error) -> StatusCode {
     match e.kind() {
         ErrorKind::Invalid => StatusCode::BAD_REQUEST,
+        ErrorKind::Refused => StatusCode::UNPROCESSABLE_ENTITY,
         ErrorKind::NotFound => StatusCode::NOT_FOUND,
         ErrorKind::Unauthenticated => StatusCode::UNAUTHORIZED,
         ErrorKind::Forbidden => StatusCode::FORBIDDEN,
@@ -36,6 +37,9 @@ pub struct ErrorDetail {
     /// What went wrong, in Chinese, for people.
     #[schema(example = "未找到区划代码为 120199000000 的单位")]
     pub message: String,
+    /// Each problem, when there are several (a file's bad rows, with row and column).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub details: Vec<String>,
 }
 
 /// An error answered as JSON.
@@ -54,6 +58,10 @@ impl IntoResponse for ApiError {
             error: ErrorDetail {
                 code: self.0.code().to_owned(),
                 message: self.0.to_string(),
+                details: match &self.0 {
+                    Error::Refused { details, .. } => details.clone(),
+                    _ => Vec::new(),
+                },
             },
         };
         (status(&self.0), Json(body)).into_response()

@@ -1,6 +1,7 @@
 //! The HTTP face of jianfu: server-rendered Chinese pages (askama + htmx, one handler answers a
 //! partial to htmx and the whole page otherwise) and the JSON API documented by OpenAPI.
 
+pub mod adjustment;
 pub mod api;
 mod assets;
 pub mod auth;

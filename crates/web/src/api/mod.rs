@@ -1,6 +1,7 @@
 //! The JSON API (`/api/v1`), registered together with its OpenAPI description so the two cannot
 //! drift apart. Errors are `{"error": {"code", "message"}}` with a 4xx/5xx status.
 
+mod adjustments;
 pub(crate) mod catalog;
 mod health;
 mod me;
@@ -26,7 +27,8 @@ use crate::error::ApiError;
         (name = "系统", description = "运行状态"),
         (name = "账号", description = "调用者身份。各部门业务系统使用 `Authorization: Bearer 令牌` 调用，令牌由 `jianfu token create` 生成"),
         (name = "区划", description = "行政区划树：省、市、区（县）、街道（乡镇）、村（社区），国家统计局 12 位统计用区划代码"),
-        (name = "指导目录", description = "村（社区）工作事务、机制牌子、证明事项等指导目录：已发布版本、某单位某日适用的事项、版本比较与检索。公开，无需登录")
+        (name = "指导目录", description = "村（社区）工作事务、机制牌子、证明事项等指导目录：已发布版本、某单位某日适用的事项（含所在区的区级细化）、版本比较与检索。公开，无需登录"),
+        (name = "目录调整", description = "指导目录的动态调整和区级细化：起草、导入、审核、审批、发布。市级民政部门调整市级目录，区民政部门细化本区目录，各自只办理本级的调整。使用会话 Cookie 调用时，修改类请求须在 `X-CSRF-Token` 头中携带会话的防伪令牌")
     ),
     components(schemas(crate::error::ErrorBody)),
     modifiers(&BearerAuth)
@@ -60,11 +62,16 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(catalog::items))
         .routes(routes!(catalog::versions))
         .routes(routes!(catalog::diff))
+        .routes(routes!(adjustments::list, adjustments::create))
+        .routes(routes!(adjustments::show))
+        .routes(routes!(adjustments::import))
+        .routes(routes!(adjustments::refine))
+        .routes(routes!(adjustments::act))
 }
 
 /// Who may call each API route; the route coverage test checks every documented route is here
 /// and enforced.
-pub const ACCESS: [(&str, crate::views::Access); 11] = [
+pub const ACCESS: [(&str, crate::views::Access); 16] = [
     ("/healthz", crate::views::Access::Public),
     ("/api/v1/regions", crate::views::Access::Public),
     ("/api/v1/regions/{code}", crate::views::Access::Public),
@@ -88,7 +95,15 @@ pub const ACCESS: [(&str, crate::views::Access); 11] = [
         "/api/v1/directories/{kind}/diff",
         crate::views::Access::Public,
     ),
+    ("/api/v1/adjustments", ADJUST),
+    ("/api/v1/adjustments/{id}", ADJUST),
+    ("/api/v1/adjustments/{id}/import", ADJUST),
+    ("/api/v1/adjustments/{id}/refinements", ADJUST),
+    ("/api/v1/adjustments/{id}/actions", ADJUST),
 ];
+
+const ADJUST: crate::views::Access =
+    crate::views::Access::Perm(jianfu_domain::account::Perm::HandleAdjustments);
 
 /// `Query` whose rejection is our JSON error (`invalid_query`) instead of axum's plain text.
 #[derive(FromRequestParts)]

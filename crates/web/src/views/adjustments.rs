@@ -10,57 +10,23 @@ use askama_web::WebTemplate;
 use axum::extract::{Multipart, Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use chrono::NaiveDate;
-use jianfu_docs::directory::{self, ImportDefaults};
-use jianfu_domain::account::{Perm, Role};
+use jianfu_docs::directory;
+use jianfu_domain::Error;
+use jianfu_domain::account::Role;
 use jianfu_domain::catalog::adjustment::{self, Action, Actor, Change, Stage};
-use jianfu_domain::catalog::{Applicability, DirectoryKind, DirectoryVersion, Refinement};
-use jianfu_domain::{Error, Level, RegionCode};
-use jianfu_store::catalog::{self, ActError, AdjustmentView, NewAdjustment};
+use jianfu_domain::catalog::{Applicability, DirectoryKind};
+use jianfu_store::catalog::{self, AdjustmentView};
 use serde::Deserialize;
 
 use super::{Crumb, Nav};
 use crate::AppState;
+use crate::adjustment::{
+    self as procedure, ACTIONS, DraftFields, RefinementEdit, StepFields, acting_role, action_of,
+    adjustment_for, level_of, require_level,
+};
 use crate::api::catalog::{parse_kind, today};
 use crate::auth::CurrentUser;
 use crate::error::PageError;
-
-/// The level whose adjustments an account handles: the city's base (an account of Tianjin
-/// itself, `None`) or one district's refinements (an account of that district). Nobody handles
-/// another level's: a city officer does not conduct a district's procedure, nor the reverse.
-fn level_of(user: &CurrentUser) -> Option<RegionCode> {
-    (user.principal.region.level() == Level::County).then_some(user.principal.region)
-}
-
-/// The caller may handle adjustments of `district`'s level (the city's when none).
-async fn require_level(
-    state: &AppState,
-    user: &CurrentUser,
-    district: Option<&RegionCode>,
-    object: &str,
-) -> Result<(), Error> {
-    let owner = match district {
-        Some(d) => *d,
-        None => RegionCode::parse("12")?,
-    };
-    let unit = jianfu_store::region::require(&state.db, &owner).await?;
-    user.require_at(state, Perm::HandleAdjustments, &unit, object)
-        .await
-}
-
-/// The adjustment, once the caller is known to handle its level.
-async fn adjustment_for(
-    state: &AppState,
-    user: &CurrentUser,
-    id: i64,
-) -> Result<AdjustmentView, Error> {
-    let object = format!("adjustment/{id}");
-    // Who may handle adjustments at all is settled before anything is read.
-    require_level(state, user, level_of(user).as_ref(), &object).await?;
-    let view = catalog::adjustment(&state.db, id).await?;
-    require_level(state, user, view.district.as_ref(), &object).await?;
-    Ok(view)
-}
 
 pub struct Row {
     pub id: i64,
@@ -137,14 +103,8 @@ pub async fn list(State(state): State<AppState>, user: CurrentUser) -> Result<Li
 pub struct NewForm {
     #[serde(default)]
     csrf: String,
-    #[serde(default)]
-    kind: String,
-    #[serde(default)]
-    title: String,
-    #[serde(default)]
-    reason: String,
-    #[serde(default)]
-    basis: String,
+    #[serde(flatten)]
+    fields: DraftFields,
 }
 
 /// Opens a draft (civil affairs) and goes to it.
@@ -153,30 +113,14 @@ pub async fn create(
     user: CurrentUser,
     axum::Form(form): axum::Form<NewForm>,
 ) -> Result<Response, PageError> {
-    let district = level_of(&user);
-    require_level(&state, &user, district.as_ref(), "/adjustments").await?;
+    require_level(&state, &user, level_of(&user).as_ref(), "/adjustments").await?;
     user.check_csrf(&form.csrf)?;
-    let refuse = |message: String| async {
-        let page = list_page(&state, &user, Some(message)).await?;
-        Ok::<_, PageError>((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
-    };
-    if !user.principal.roles.contains(&Role::CivilAffairs) {
-        return refuse(format!("起草调整须由{}办理", Role::CivilAffairs)).await;
-    }
-    let Some(kind) = DirectoryKind::parse(&form.kind) else {
-        return refuse("请选择目录".into()).await;
-    };
-    let new = NewAdjustment {
-        kind,
-        district,
-        title: form.title,
-        reason: form.reason,
-        basis: form.basis,
-    };
-    let audit = user.audit_entry("adjustment.create", "adjustment");
-    match catalog::create_adjustment(&state.db, &new, &user.principal.username, &audit).await {
+    match procedure::create(&state, &user, form.fields).await {
         Ok(id) => Ok(Redirect::to(&format!("/adjustments/{id}")).into_response()),
-        Err(Error::InvalidQuery(message)) => refuse(message).await,
+        Err(Error::Refused { message, .. }) => {
+            let page = list_page(&state, &user, Some(message)).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+        }
         Err(e) => Err(e.into()),
     }
 }
@@ -253,49 +197,6 @@ pub struct OverlapRow {
     pub title: String,
     pub stage: &'static str,
     pub codes: String,
-}
-
-const ACTIONS: [(&str, &str); 6] = [
-    ("submit", "提交审核"),
-    ("review", "审核通过"),
-    ("approve", "批准"),
-    ("return", "退回修改"),
-    ("reject", "不予批准"),
-    ("publish", "发布"),
-];
-
-fn action_of(code: &str, reason: &str, day: NaiveDate) -> Option<Action> {
-    Some(match code {
-        "submit" => Action::Submit,
-        "review" => Action::Review,
-        "approve" => Action::Approve,
-        "return" => Action::Return {
-            reason: reason.to_owned(),
-        },
-        "reject" => Action::Reject {
-            reason: reason.to_owned(),
-        },
-        "publish" => Action::Publish {
-            version: 0,
-            effective_from: day,
-        },
-        _ => return None,
-    })
-}
-
-/// The role the user acts in for `action` at `stage`: the one the step needs, if held,
-/// otherwise any business role the user holds (which the procedure then refuses).
-fn acting_role(roles: &[Role], stage: &Stage, action: &Action) -> Option<Role> {
-    let needed = match (stage, action) {
-        (_, Action::Approve | Action::Reject { .. }) => Role::Approver,
-        (Stage::Reviewed, Action::Return { .. }) => Role::Approver,
-        _ => Role::CivilAffairs,
-    };
-    if roles.contains(&needed) {
-        Some(needed)
-    } else {
-        roles.first().copied()
-    }
 }
 
 fn event_label(action: &str) -> &'static str {
@@ -560,21 +461,28 @@ pub async fn show(
     Ok(detail_page(&state, &user, id, messages).await?)
 }
 
-/// A refusal shown on the adjustment's page (422), what was there kept.
-async fn refused(
+/// What a step did to the draft: back to its page with a notice, or the page again with the
+/// rule's refusal (422), what was there kept.
+async fn outcome<T>(
     state: &AppState,
     user: &CurrentUser,
     id: i64,
-    error: String,
-    row_errors: Vec<String>,
+    result: Result<T, Error>,
+    next: impl FnOnce(T) -> String,
 ) -> Result<Response, PageError> {
-    let messages = Messages {
-        row_errors,
-        error: Some(error),
-        notice: None,
-    };
-    let page = detail_page(state, user, id, messages).await?;
-    Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+    match result {
+        Ok(done) => Ok(Redirect::to(&format!("/adjustments/{id}?{}", next(done))).into_response()),
+        Err(Error::Refused { message, details }) => {
+            let messages = Messages {
+                row_errors: details,
+                error: Some(message),
+                notice: None,
+            };
+            let page = detail_page(state, user, id, messages).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// Imports an uploaded spreadsheet into the draft, replacing its changes; any bad row and
@@ -588,7 +496,7 @@ pub async fn import(
     // Who may import is settled before the body is looked at.
     let view = adjustment_for(&state, &user, id).await?;
     let mut form = form.map_err(|e| Error::InvalidQuery(format!("上传的表单无法读取：{e}")))?;
-    let (mut csrf, mut file) = (String::new(), None);
+    let (mut csrf, mut file) = (String::new(), (String::new(), Vec::new()));
     while let Some(field) = form
         .next_field()
         .await
@@ -602,126 +510,25 @@ pub async fn import(
                     .bytes()
                     .await
                     .map_err(|e| Error::InvalidQuery(format!("文件上传未完成：{e}")))?;
-                file = Some((name, bytes.to_vec()));
+                file = (name, bytes.to_vec());
             }
             _ => {}
         }
     }
     user.check_csrf(&csrf)?;
-    if view.district.is_some() {
-        let message = "区级细化请在本页逐项填写，不能导入目录文件".to_owned();
-        return refused(&state, &user, id, message, Vec::new()).await;
-    }
-    let Some((name, bytes)) = file.filter(|(n, b)| !n.is_empty() && !b.is_empty()) else {
-        return refused(&state, &user, id, "请选择要导入的文件".into(), Vec::new()).await;
-    };
-    if view.drafter != user.principal.username {
-        let message = "只有起草人可以导入调整内容".to_owned();
-        return refused(&state, &user, id, message, Vec::new()).await;
-    }
-    let table = match jianfu_docs::table::table_from_bytes(&name, bytes) {
-        Ok(t) => t,
-        Err(e) => return refused(&state, &user, id, e.to_string(), Vec::new()).await,
-    };
-    let defaults = ImportDefaults {
-        valid_from: today(),
-        source: name.clone(),
-        is_demo: false,
-    };
-    let current = catalog::latest(&state.db, view.kind).await?;
-    let changes = directory::directory_rows(&table, view.kind, &defaults)
-        .and_then(|rows| directory::changes(rows, current.as_ref().map_or(&[][..], |v| &v.items)));
-    let changes = match changes {
-        Ok(c) if c.is_empty() => {
-            let message = "文件中的事项与现行目录相同，没有需要调整的内容".to_owned();
-            return refused(&state, &user, id, message, Vec::new()).await;
-        }
-        Ok(c) => c,
-        Err(errors) => {
-            let message = format!("文件有 {} 处错误，未导入任何内容：", errors.len());
-            let rows = errors.iter().map(ToString::to_string).collect();
-            return refused(&state, &user, id, message, rows).await;
-        }
-    };
-    let changes: Vec<_> = changes
-        .into_iter()
-        .map(|(c, row)| (c, u32::try_from(row).ok()))
-        .collect();
-    let audit = jianfu_domain::audit::AuditEntry {
-        after: Some(serde_json::json!({ "file": name, "changes": changes.len() }).to_string()),
-        ..user.audit_entry("adjustment.import", &format!("adjustment/{id}"))
-    };
-    match catalog::set_changes(&state.db, id, &changes, &audit).await {
-        Ok(()) => Ok(
-            Redirect::to(&format!("/adjustments/{id}?imported={}", changes.len())).into_response(),
-        ),
-        Err(Error::InvalidQuery(message)) => refused(&state, &user, id, message, Vec::new()).await,
-        Err(e) => Err(e.into()),
-    }
+    let result = procedure::import(&state, &user, &view, &file.0, file.1).await;
+    outcome(&state, &user, id, result, |n| format!("imported={n}")).await
 }
 
 #[derive(Deserialize)]
 pub struct RefineForm {
     #[serde(default)]
     csrf: String,
-    /// refine, unrefine or remove (take the item out of the draft).
-    #[serde(default)]
-    op: String,
-    #[serde(default)]
-    code: String,
-    #[serde(default)]
-    note: String,
-    #[serde(default)]
-    applicability: String,
-    #[serde(default)]
-    valid_from: String,
-    #[serde(default)]
-    valid_to: String,
-    #[serde(default)]
-    local_basis: String,
-    #[serde(default)]
-    scope: String,
-    #[serde(default)]
-    process: String,
+    #[serde(flatten)]
+    edit: RefinementEdit,
 }
 
-impl RefineForm {
-    /// The refinement the form describes, or what is wrong with it in Chinese.
-    fn refinement(&self) -> Result<Refinement, String> {
-        let text = |s: &str| Some(s.trim().to_owned()).filter(|s| !s.is_empty());
-        let date = |raw: &str, field: &str| match raw.trim() {
-            "" => Ok(None),
-            d => NaiveDate::parse_from_str(d, "%Y-%m-%d")
-                .map(Some)
-                .map_err(|_| format!("{field}“{d}”格式不正确，应为 YYYY-MM-DD")),
-        };
-        let applicability = match self.applicability.trim() {
-            "" => None,
-            raw => {
-                Some(Applicability::parse(raw).ok_or_else(|| format!("适用范围“{raw}”无法识别"))?)
-            }
-        };
-        let r = Refinement {
-            note: text(&self.note),
-            applicability,
-            valid_from: date(&self.valid_from, "生效日期")?,
-            valid_to: date(&self.valid_to, "失效日期")?,
-            local_basis: text(&self.local_basis),
-            scope: text(&self.scope),
-            process: text(&self.process),
-        };
-        if let (Some(from), Some(to)) = (r.valid_from, r.valid_to)
-            && to < from
-        {
-            return Err("失效日期不能早于生效日期".into());
-        }
-        Ok(r)
-    }
-}
-
-/// The draft's changes with one item refined, its refinement withdrawn, or taken out of the
-/// draft (district refinements only, by their drafter). The whole draft is checked against the
-/// city's newest version at once, so a widening is refused here and not first at submission.
+/// One item of a district's draft refined, its refinement withdrawn, or taken out.
 pub async fn refine(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -730,75 +537,17 @@ pub async fn refine(
 ) -> Result<Response, PageError> {
     let view = adjustment_for(&state, &user, id).await?;
     user.check_csrf(&form.csrf)?;
-    let refuse = |message: String| refused(&state, &user, id, message, Vec::new());
-    let Some(district) = view.district else {
-        return refuse("市级目录调整请导入目录文件".into()).await;
-    };
-    if view.drafter != user.principal.username {
-        return refuse("只有起草人可以修改调整内容".into()).await;
-    }
-    let code = match jianfu_domain::catalog::ItemCode::parse(view.kind, &form.code) {
-        Ok(c) => c,
-        Err(message) => return refuse(message).await,
-    };
-    let change = match form.op.as_str() {
-        "refine" => match form.refinement() {
-            Ok(r) => Some(Change::Refine(code.clone(), r)),
-            Err(message) => return refuse(message).await,
-        },
-        "unrefine" => Some(Change::Unrefine(code.clone())),
-        "remove" => None,
-        _ => return refuse("未知的操作".into()).await,
-    };
-    let mut changes: Vec<(Change, Option<u32>)> = view
-        .changes
-        .into_iter()
-        .filter(|(c, _)| c.code() != &code)
-        .collect();
-    changes.extend(change.map(|c| (c, None)));
-    let base = catalog::latest(&state.db, view.kind)
-        .await?
-        .unwrap_or(DirectoryVersion {
-            kind: view.kind,
-            number: 0,
-            effective_from: today(),
-            items: Vec::new(),
-        });
-    let now = catalog::latest_refinement(&state.db, view.kind, &district)
-        .await?
-        .map(|r| r.entries)
-        .unwrap_or_default();
-    let proposed: Vec<Change> = changes.iter().map(|(c, _)| c.clone()).collect();
-    if let Err(problems) = adjustment::apply_refinement(&base, &now, &proposed) {
-        let message = format!("细化不符合规则，未保存：{} 处问题", problems.len());
-        let rows = problems.iter().map(ToString::to_string).collect();
-        return refused(&state, &user, id, message, rows).await;
-    }
-    let audit = jianfu_domain::audit::AuditEntry {
-        after: Some(serde_json::json!({ "op": form.op, "code": code.as_str() }).to_string()),
-        ..user.audit_entry("adjustment.refine", &format!("adjustment/{id}"))
-    };
-    match catalog::set_changes(&state.db, id, &changes, &audit).await {
-        Ok(()) => Ok(Redirect::to(&format!(
-            "/adjustments/{id}?edited={}",
-            super::encode(&form.op)
-        ))
-        .into_response()),
-        Err(Error::InvalidQuery(message)) => refuse(message).await,
-        Err(e) => Err(e.into()),
-    }
+    let result = procedure::edit_refinement(&state, &user, view, &form.edit).await;
+    let op = super::encode(&form.edit.op);
+    outcome(&state, &user, id, result, |()| format!("edited={op}")).await
 }
 
 #[derive(Deserialize)]
 pub struct ActForm {
     #[serde(default)]
     csrf: String,
-    #[serde(default)]
-    action: String,
-    #[serde(default)]
-    reason: String,
-    #[serde(default)]
-    effective_from: String,
+    #[serde(flatten)]
+    step: StepFields,
 }
 
 /// One step of the procedure; a refusal comes back on the page with the rule's reason.
@@ -810,40 +559,9 @@ pub async fn act(
 ) -> Result<Response, PageError> {
     let view = adjustment_for(&state, &user, id).await?;
     user.check_csrf(&form.csrf)?;
-    let day = match form.effective_from.trim() {
-        "" => today(),
-        raw => match NaiveDate::parse_from_str(raw, "%Y-%m-%d") {
-            Ok(d) => d,
-            Err(_) => {
-                let message = format!("施行日期“{raw}”格式不正确，应为 YYYY-MM-DD");
-                return refused(&state, &user, id, message, Vec::new()).await;
-            }
-        },
-    };
-    let Some(action) = action_of(&form.action, &form.reason, day) else {
-        return refused(&state, &user, id, "未知的操作".into(), Vec::new()).await;
-    };
-    let Some(role) = acting_role(&user.principal.roles, &view.stage, &action) else {
-        return Err(Error::Forbidden.into());
-    };
-    let audit = user.audit_entry("adjustment.act", &format!("adjustment/{id}"));
-    match catalog::act(
-        &state.db,
-        id,
-        &action,
-        (&user.principal.username, role),
-        &audit,
-    )
-    .await
-    {
-        Ok(_) => Ok(Redirect::to(&format!(
-            "/adjustments/{id}?done={}",
-            super::encode(&form.action)
-        ))
-        .into_response()),
-        Err(ActError::Store(e)) => Err(e.into()),
-        Err(e) => refused(&state, &user, id, e.to_string(), Vec::new()).await,
-    }
+    let result = procedure::act(&state, &user, &view, &form.step).await;
+    let done = super::encode(&form.step.action);
+    outcome(&state, &user, id, result, |_| format!("done={done}")).await
 }
 
 /// The empty import template of a directory (public: departments prepare files offline).

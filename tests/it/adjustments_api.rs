@@ -1,0 +1,214 @@
+//! Adjustments through the API with tokens, as civil affairs' own systems would: open a draft,
+//! import a file (a bad one refused with its rows), take each step to publication; a district
+//! refines through the same endpoints; sessions must send their anti-forgery token; other roles
+//! and levels are refused.
+
+use axum::body::Body;
+use axum::http::Request;
+use chrono::{Duration, Utc};
+use jianfu_domain::account::Role;
+
+use crate::support::{PASSWORD, Reply, TestApp, backends};
+
+async fn token(app: &TestApp, username: &str, region: &str, role: Role) -> String {
+    app.account(username, region, &[role], None).await;
+    let audit = jianfu::bootstrap::system_entry("token.create", username, None);
+    jianfu_store::auth::create_token(
+        &app.db,
+        username,
+        "测试系统",
+        Some(Utc::now() + Duration::days(1)),
+        &audit,
+    )
+    .await
+    .unwrap()
+    .unwrap()
+}
+
+async fn call(app: &TestApp, uri: &str, token: &str, body: Option<(&str, Vec<u8>)>) -> Reply {
+    let req = match &body {
+        Some(_) => Request::post(uri),
+        None => Request::get(uri),
+    }
+    .header("authorization", format!("Bearer {token}"));
+    let req = match body {
+        Some((mime, bytes)) => req.header("content-type", mime).body(Body::from(bytes)),
+        None => req.body(Body::empty()),
+    };
+    app.request(req.unwrap()).await
+}
+
+async fn json(app: &TestApp, uri: &str, token: &str, body: serde_json::Value) -> Reply {
+    let bytes = serde_json::to_vec(&body).unwrap();
+    call(app, uri, token, Some(("application/json", bytes))).await
+}
+
+#[tokio::test]
+async fn civil_affairs_systems_adjust_and_refine_through_the_api_on_every_backend() {
+    for backend in backends() {
+        let app = TestApp::new(backend).await;
+        let drafter = token(&app, "api.mz1", "12", Role::CivilAffairs).await;
+        let reviewer = token(&app, "api.mz2", "12", Role::CivilAffairs).await;
+        let approver = token(&app, "api.sp", "12", Role::Approver).await;
+        let village = token(&app, "api.cun", "120119100201", Role::VillageWorker).await;
+
+        let made = json(
+            &app,
+            "/api/v1/adjustments",
+            &drafter,
+            serde_json::json!({"kind": "certificate_may_issue", "title": "接口调整"}),
+        )
+        .await;
+        assert_eq!(made.status, 201, "{backend:?}: {}", made.body);
+        let made = made.json();
+        assert_eq!(made["stage"], "draft");
+        assert_eq!(made["district"], serde_json::Value::Null);
+        let id = made["id"].as_i64().unwrap();
+        let base = format!("/api/v1/adjustments/{id}");
+
+        // The published version, downloaded and edited, is the file to import.
+        let csv = app
+            .get("/directories/certificate_may_issue/export?format=csv")
+            .await
+            .body;
+        let bad = csv.replace("KC-002", "KC-2X");
+        let r = call(
+            &app,
+            &format!("{base}/import?filename=v1.csv"),
+            &drafter,
+            Some(("text/csv", bad.into_bytes())),
+        )
+        .await;
+        assert_eq!(r.status, 422, "{backend:?}: {}", r.body);
+        let e = r.json();
+        assert_eq!(e["error"]["code"], "refused");
+        assert!(
+            e["error"]["details"][0]
+                .as_str()
+                .unwrap()
+                .contains("第 3 行"),
+            "{e}"
+        );
+        let edited = csv.replace("居民在社区居住证明", "居民在本社区居住的证明");
+        let r = call(
+            &app,
+            &format!("{base}/import?filename=v1.csv"),
+            &drafter,
+            Some(("text/csv", edited.into_bytes())),
+        )
+        .await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        assert_eq!(r.json()["changes"][0]["op"], "modify");
+
+        let today = jianfu_domain::beijing_date(Utc::now()).to_string();
+        let own_review = json(
+            &app,
+            &format!("{base}/actions"),
+            &drafter,
+            serde_json::json!({"action": "submit"}),
+        )
+        .await;
+        assert_eq!(own_review.status, 200, "{}", own_review.body);
+        let r = json(
+            &app,
+            &format!("{base}/actions"),
+            &drafter,
+            serde_json::json!({"action": "review"}),
+        )
+        .await;
+        assert_eq!(r.status, 422);
+        assert!(
+            r.body.contains("起草人不能审核自己起草的调整"),
+            "{}",
+            r.body
+        );
+        for (who, step) in [
+            (&reviewer, serde_json::json!({"action": "review"})),
+            (&approver, serde_json::json!({"action": "approve"})),
+            (
+                &drafter,
+                serde_json::json!({"action": "publish", "effective_from": today}),
+            ),
+        ] {
+            let r = json(&app, &format!("{base}/actions"), who, step.clone()).await;
+            assert_eq!(r.status, 200, "{step}: {}", r.body);
+        }
+        let done = call(&app, &base, &drafter, None).await.json();
+        assert_eq!(done["stage"], "published", "{backend:?}");
+        assert_eq!(done["published"], 2);
+        assert_eq!(done["events"].as_array().unwrap().len(), 4);
+
+        // A district refines through the same endpoints, and widening is refused.
+        let district = token(&app, "api.hp", "120101", Role::CivilAffairs).await;
+        let made = json(
+            &app,
+            "/api/v1/adjustments",
+            &district,
+            serde_json::json!({"kind": "certificate_may_issue", "title": "和平区细化"}),
+        )
+        .await
+        .json();
+        assert_eq!(made["district"], "120101");
+        let refine = format!("/api/v1/adjustments/{}/refinements", made["id"]);
+        let r = json(
+            &app,
+            &refine,
+            &district,
+            serde_json::json!({"op": "refine", "code": "KC-001", "valid_from": "1999-01-01"}),
+        )
+        .await;
+        assert_eq!(r.status, 422, "{}", r.body);
+        assert!(
+            r.json()["error"]["details"][0]
+                .as_str()
+                .unwrap()
+                .contains("有效期超出了市级")
+        );
+        let r = json(
+            &app,
+            &refine,
+            &district,
+            serde_json::json!({"op": "refine", "code": "KC-001", "note": "到社区党群服务中心办理"}),
+        )
+        .await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        assert_eq!(r.json()["changes"][0]["op"], "refine");
+        // Neither level sees the other's drafts.
+        let r = call(&app, &base, &district, None).await;
+        assert_eq!(r.status, 403, "{backend:?}");
+        let list = call(&app, "/api/v1/adjustments", &district, None)
+            .await
+            .json();
+        assert_eq!(list.as_array().unwrap().len(), 1);
+
+        // Other roles are refused before anything is read.
+        let r = json(&app, "/api/v1/adjustments", &village, serde_json::json!({})).await;
+        assert_eq!(r.status, 403);
+        let r = call(&app, "/api/v1/adjustments", &village, None).await;
+        assert_eq!(r.status, 403);
+        app.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn a_session_must_send_its_anti_forgery_token() {
+    let app = TestApp::new(jianfu_store::Backend::Sqlite).await;
+    app.account("mz.s", "12", &[Role::CivilAffairs], None).await;
+    let s = app.login("mz.s", PASSWORD).await.unwrap();
+    let post = |csrf: Option<&str>| {
+        let mut req = Request::post("/api/v1/adjustments")
+            .header("content-type", "application/json")
+            .header("cookie", format!("jianfu_session={}", s.secret));
+        if let Some(t) = csrf {
+            req = req.header("x-csrf-token", t);
+        }
+        let body = r#"{"kind": "duty", "title": "会话调整"}"#;
+        app.request(req.body(Body::from(body)).unwrap())
+    };
+    let r = post(None).await;
+    assert_eq!(r.status, 403);
+    assert_eq!(r.json()["error"]["code"], "csrf_rejected");
+    let r = post(Some(&s.csrf)).await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    app.finish().await;
+}
