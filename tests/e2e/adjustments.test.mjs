@@ -2,7 +2,8 @@
 // adjustment of the may-issue list, imports a bad spreadsheet and sees its row errors, imports a
 // good one and submits; a second civil-affairs officer reviews it; the approver approves it; the
 // drafter publishes it in force from today; the public page shows the new version, its
-// difference from the old one and its Excel download.
+// difference from the old one and its Excel download. Then a district (和平区) refines the
+// city's list through its own review and approval, and the public sees the district's view.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -20,6 +21,9 @@ before(async () => {
       { username: 'mz.wang', role: 'civil_affairs', region: '12', password: PASSWORD },
       { username: 'mz.li', role: 'civil_affairs', region: '12', password: PASSWORD },
       { username: 'sp.zhao', role: 'approver', region: '12', password: PASSWORD },
+      { username: 'hp.mz1', role: 'civil_affairs', region: '120101', password: PASSWORD },
+      { username: 'hp.mz2', role: 'civil_affairs', region: '120101', password: PASSWORD },
+      { username: 'hp.sp', role: 'approver', region: '120101', password: PASSWORD },
     ],
   });
   browser = await startBrowser();
@@ -124,4 +128,69 @@ test('import, review, approve and publish an adjustment; the public sees the new
   assert.match(download.suggestedFilename(), /第2版\.xlsx|v2\.xlsx/);
   for (const c of [drafter, reviewer, approver]) await c.context.close();
   await visitor.close();
+});
+
+test('a district refines the city list, never widening it; the public sees the district view', async () => {
+  const drafter = await session('hp.mz1');
+  const page = drafter.page;
+  await page.click('.mainnav a:text-is("目录调整")');
+  await page.waitForSelector('h1:text-is("和平区区级细化")');
+  await page.selectOption('#new-adjustment select[name=kind]', 'certificate_may_issue');
+  await page.fill('#new-adjustment input[name=title]', '和平区可出具证明事项细化');
+  await page.fill('#new-adjustment input[name=reason]', '明确本区办理渠道');
+  await page.click('#new-adjustment button');
+  await page.waitForSelector('#stage:text-is("草稿")');
+  const draftUrl = page.url();
+
+  // Widening the city's validity is refused on the spot, nothing saved.
+  await page.selectOption('#refine select[name=code]', 'KC-002');
+  await page.fill('#refine input[name=valid_from]', '2000-01-01');
+  await page.click('#refine button');
+  await page.waitForSelector('#errors');
+  assert.match(await page.textContent('#errors'), /KC-002 的区级有效期超出了市级有效期/);
+  assert.match(await page.textContent('#changes'), /尚无细化内容/);
+
+  await page.selectOption('#refine select[name=code]', 'KC-003');
+  await page.fill('#refine input[name=note]', '由社区党群服务中心“一窗受理”');
+  await page.fill('#refine input[name=local_basis]', '和平区社区证明事项办理规程（演示）');
+  await page.fill('#refine input[name=process]', '受理、核实、出具，当日办结');
+  await page.click('#refine button');
+  await page.waitForSelector('p.ok:has-text("已加入细化")');
+  assert.match(await page.textContent('#changes'), /细化[\s\S]*KC-003[\s\S]*一窗受理/);
+  await page.screenshot({ path: join(shots, 'refinement-draft.png'), fullPage: true });
+  await page.click('#act-submit button');
+  await page.waitForSelector('#stage:text-is("待审核")');
+
+  const reviewer = await session('hp.mz2');
+  await reviewer.page.goto(draftUrl);
+  await reviewer.page.click('#act-review button');
+  await reviewer.page.waitForSelector('#stage:text-is("待审批")');
+  const approver = await session('hp.sp');
+  await approver.page.goto(draftUrl);
+  await approver.page.click('#act-approve button');
+  await approver.page.waitForSelector('#stage:text-is("待发布")');
+  await page.goto(draftUrl);
+  await page.click('#act-publish button');
+  await page.waitForSelector('#stage:text-is("已发布")');
+  assert.match(await page.textContent('#events'), /区级细化第 1 版/);
+
+  // The public: the district's view of the list, and the item's refinements, on a phone too.
+  const visitor = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'zh-CN' });
+  const pub = await visitor.newPage();
+  await pub.goto(server.base + '/directories/certificate_may_issue');
+  await pub.selectOption('select[name=district]', '120101');
+  await pub.click('button:text-is("查询")');
+  await pub.waitForSelector('th:text-is("区级细化")');
+  assert.match(await pub.textContent('#items'), /一窗受理[\s\S]*运行流程：受理、核实、出具/);
+  await pub.screenshot({ path: join(shots, 'directory-district.png'), fullPage: true });
+  const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'zh-CN', isMobile: true });
+  const mobile = await phone.newPage();
+  await mobile.goto(server.base + '/directories/certificate_may_issue/items/KC-003');
+  assert.match(await mobile.textContent('#refinements'), /和平区[\s\S]*第 1 版[\s\S]*一窗受理/);
+  const width = await mobile.evaluate(() => document.documentElement.scrollWidth);
+  assert.ok(width <= 390, `no sideways scrolling on a phone (${width}px)`);
+  await mobile.screenshot({ path: join(shots, 'directory-item-district.png'), fullPage: true });
+  for (const c of [drafter, reviewer, approver]) await c.context.close();
+  await visitor.close();
+  await phone.close();
 });
