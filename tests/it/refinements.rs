@@ -257,3 +257,55 @@ async fn a_district_refines_the_city_directory_and_never_widens_it_on_every_back
         app.finish().await;
     }
 }
+
+/// The shipped golden cases pass on the shipped lists, and a draft that retires the item a case
+/// relies on shows that case changed and failing before it is published.
+#[tokio::test]
+async fn golden_cases_are_matched_again_before_publication() {
+    let app = TestApp::new(jianfu_store::Backend::Sqlite).await;
+    assert!(jianfu_web::search::GOLDEN_CASES.len() >= 14);
+    for kind in DirectoryKind::ALL {
+        let v1 = catalog::version(&app.db, kind, 1).await.unwrap().unwrap();
+        let runs = jianfu_web::search::rerun_cases(kind, &v1.items, &v1.items)
+            .await
+            .unwrap();
+        assert!(!runs.is_empty(), "{kind:?} has golden cases");
+        for run in runs {
+            assert!(run.after.passes, "{}: {:?}", run.case.id, run.after);
+        }
+    }
+    app.account("city.mz", "12", &[Role::CivilAffairs], None)
+        .await;
+    let city = app.login("city.mz", PASSWORD).await.unwrap();
+    let new = NewAdjustment {
+        kind: DirectoryKind::Assistance,
+        district: None,
+        title: "取消征兵协助".into(),
+        reason: String::new(),
+        basis: String::new(),
+    };
+    let entry = jianfu::bootstrap::system_entry("adjustment.create", "test", None);
+    let id = catalog::create_adjustment(&app.db, &new, "city.mz", &entry)
+        .await
+        .unwrap();
+    let retire = Change::Retire(ItemCode::numbered(DirectoryKind::Assistance, 6));
+    catalog::set_changes(&app.db, id, &[(retire, None)], &entry)
+        .await
+        .unwrap();
+    let page = app.get_as(&format!("/adjustments/{id}"), &city).await;
+    assert!(
+        page.body.contains("发布后结果改变 1 个，未通过 1 个"),
+        "{}",
+        page.body
+    );
+    let row = page
+        .body
+        .split("<tr")
+        .find(|r| r.contains("协助-征兵"))
+        .unwrap();
+    assert!(
+        row.contains("XZ-006 允许") && row.contains("未通过"),
+        "{row}"
+    );
+    app.finish().await;
+}

@@ -24,6 +24,7 @@ use std::fmt;
 
 use chrono::{Datelike, NaiveDate};
 use jianfu_domain::catalog::adjustment::Change;
+use jianfu_domain::catalog::golden::{CaseVerdict, GoldenCase};
 use jianfu_domain::catalog::{
     Applicability, DirectoryItem, DirectoryKind, DirectoryVersion, ItemCode, ServiceGuide,
 };
@@ -757,6 +758,70 @@ enum Op {
     Retire,
 }
 
+/// Reads golden cases: a tab-separated table `kind id task expected verdict` with a header
+/// row (`expected` an item code of `kind`, or empty for "matches nothing"; `verdict` 允许,
+/// 不允许 or 目录未列). Every bad row is reported.
+pub fn golden_cases(text: &str) -> Result<Vec<GoldenCase>, Vec<RowError>> {
+    let (mut cases, mut errors) = (Vec::new(), Vec::new());
+    for (n, line) in text.lines().enumerate().skip(1) {
+        let row = n as u64 + 1;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let cells: Vec<&str> = line.split('\t').map(str::trim).collect();
+        let bad = |column: &str, message: String| RowError {
+            row,
+            column: Some(column.to_owned()),
+            message,
+        };
+        let [kind, id, task, expected, verdict] = cells[..] else {
+            errors.push(RowError {
+                row,
+                column: None,
+                message: format!("应有 5 列，实有 {} 列", cells.len()),
+            });
+            continue;
+        };
+        let Some(kind) = DirectoryKind::parse(kind) else {
+            errors.push(bad("kind", format!("目录“{kind}”不存在")));
+            continue;
+        };
+        let expected = match expected {
+            "" => None,
+            code => match ItemCode::parse(kind, code) {
+                Ok(c) => Some(c),
+                Err(message) => {
+                    errors.push(bad("expected", message));
+                    continue;
+                }
+            },
+        };
+        let Some(verdict) = CaseVerdict::parse(verdict) else {
+            errors.push(bad(
+                "verdict",
+                format!("结论“{verdict}”应为 允许、不允许 或 目录未列"),
+            ));
+            continue;
+        };
+        if task.is_empty() {
+            errors.push(bad("task", "任务内容不能为空".into()));
+            continue;
+        }
+        cases.push(GoldenCase {
+            kind,
+            id: id.to_owned(),
+            task: task.to_owned(),
+            expected,
+            verdict,
+        });
+    }
+    if errors.is_empty() {
+        Ok(cases)
+    } else {
+        Err(errors)
+    }
+}
+
 /// YYYY-MM-DD, YYYY/M/D, YYYY.M.D or YYYY年M月D日; a time after the date (as a date-time cell
 /// carries) is ignored.
 pub fn parse_date(raw: &str) -> Option<NaiveDate> {
@@ -1031,6 +1096,28 @@ mod tests {
     );
     const TIANJIN: &[u8] =
         include_bytes!("../../../data/directories/tianjin2019_rc_certificates_may_issue.tsv");
+
+    #[test]
+    fn golden_cases_are_read_and_bad_rows_named() {
+        let shipped = golden_cases(include_str!("../../../data/directories/golden_cases.tsv"))
+            .expect("the shipped cases are valid");
+        assert!(shipped.len() >= 14);
+        let bad = "kind\tid\ttask\texpected\tverdict\n\
+                   duty\ta\t任务\tXZ-001\t允许\n\
+                   wanneng\tb\t任务\t\t允许\n\
+                   duty\tc\t任务\tLZ-001\t也许\n\
+                   duty\td\n";
+        let errors: Vec<String> = golden_cases(bad)
+            .unwrap_err()
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(errors.len(), 4, "{errors:?}");
+        assert!(errors[0].starts_with("第 2 行“expected”列"), "{errors:?}");
+        assert!(errors[1].starts_with("第 3 行“kind”列"));
+        assert!(errors[2].starts_with("第 4 行“verdict”列"));
+        assert_eq!(errors[3], "第 5 行：应有 5 列，实有 2 列");
+    }
 
     fn defaults() -> ImportDefaults {
         ImportDefaults {

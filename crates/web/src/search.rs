@@ -10,6 +10,7 @@ use std::sync::{Arc, RwLock};
 use chrono::NaiveDate;
 use jianfu_domain::Error;
 use jianfu_domain::RegionCode;
+use jianfu_domain::catalog::golden::{CaseOutcome, GoldenCase, outcome};
 use jianfu_domain::catalog::{
     DirectoryItem, DirectoryKind, DirectoryVersion, DistrictRefinement, refinement_at, version_at,
 };
@@ -132,4 +133,65 @@ impl CatalogCache {
         *self.snapshot.write().expect("not poisoned") = Some(snapshot.clone());
         Ok(snapshot)
     }
+}
+
+/// The golden cases shipped with the directories (data/directories/golden_cases.tsv); the
+/// docs crate's tests read the same file, so a bad row fails the build's tests, not a server.
+pub static GOLDEN_CASES: std::sync::LazyLock<Vec<GoldenCase>> = std::sync::LazyLock::new(|| {
+    jianfu_docs::directory::golden_cases(include_str!("../../../data/directories/golden_cases.tsv"))
+        .expect("the shipped golden cases are valid")
+});
+
+/// One golden case matched against the version in force before a publication and the one it
+/// would make.
+pub struct CaseRun {
+    pub case: &'static GoldenCase,
+    pub before: CaseOutcome,
+    pub after: CaseOutcome,
+}
+
+/// The golden cases of `kind` matched against `before` and `after` (the best-ranked item of
+/// each version for the case's text).
+pub async fn rerun_cases(
+    kind: DirectoryKind,
+    before: &[DirectoryItem],
+    after: &[DirectoryItem],
+) -> Result<Vec<CaseRun>, Error> {
+    let cases: Vec<&'static GoldenCase> = GOLDEN_CASES.iter().filter(|c| c.kind == kind).collect();
+    if cases.is_empty() {
+        return Ok(Vec::new());
+    }
+    let docs = |items: &[DirectoryItem]| -> Vec<SearchDoc> {
+        items.iter().map(|i| search_doc(kind, i)).collect()
+    };
+    let (before, after) = (docs(before), docs(after));
+    tokio::task::spawn_blocking(move || {
+        let top = |index: &DirectoryIndex, case: &GoldenCase| {
+            index
+                .search(&case.task, Some(kind), 1)
+                .into_iter()
+                .next()
+                .map(|h| h.code)
+        };
+        let (a, b) = (
+            DirectoryIndex::build(before)?,
+            DirectoryIndex::build(after)?,
+        );
+        Ok::<_, jianfu_text::TextError>(
+            cases
+                .into_iter()
+                .map(|case| CaseRun {
+                    before: outcome(case, top(&a, case)),
+                    after: outcome(case, top(&b, case)),
+                    case,
+                })
+                .collect(),
+        )
+    })
+    .await
+    .map_err(|_| Error::Internal)?
+    .map_err(|e| {
+        tracing::error!(error = %e, "golden cases");
+        Error::Internal
+    })
 }

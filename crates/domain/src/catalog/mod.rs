@@ -7,6 +7,7 @@
 //! widen the city base: no new items, no wider applicability, no longer validity.
 
 pub mod adjustment;
+pub mod golden;
 
 use std::collections::BTreeMap;
 use std::fmt;

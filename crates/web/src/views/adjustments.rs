@@ -183,6 +183,20 @@ pub struct Impact {
     pub summary: String,
     pub overlaps: Vec<OverlapRow>,
     pub refinements: Vec<RefinedElsewhere>,
+    /// The directory's golden cases before and after publication (city adjustments).
+    pub golden: Vec<GoldenRow>,
+    pub golden_summary: String,
+}
+
+/// A golden case matched against the version before and after publication.
+pub struct GoldenRow {
+    pub id: String,
+    pub task: String,
+    pub expected: String,
+    pub before: String,
+    pub after: String,
+    pub changed: bool,
+    pub passes: bool,
 }
 
 /// A district's refinement in force that a city change touches.
@@ -300,7 +314,15 @@ async fn detail_page(
             .unwrap_or_default(),
         None => Default::default(),
     };
+    let golden = golden_rows(&view, city.as_ref(), state).await?;
     let impact = Impact {
+        golden_summary: format!(
+            "本目录有黄金用例 {} 个：发布后结果改变 {} 个，未通过 {} 个。",
+            golden.len(),
+            golden.iter().filter(|g| g.changed).count(),
+            golden.iter().filter(|g| !g.passes).count()
+        ),
+        golden,
         summary: impact_summary(&view.changes),
         refinements: refined_elsewhere(state, &view, &touched).await?,
         overlaps: catalog::overlapping(
@@ -367,6 +389,56 @@ async fn detail_page(
         impact,
         view,
     })
+}
+
+/// The golden cases of a city draft's directory matched against the newest version and the one
+/// the draft would publish (once published: the version before it and its own). Nothing while
+/// the draft's changes do not apply; submission names those problems.
+async fn golden_rows(
+    view: &AdjustmentView,
+    latest: Option<&jianfu_domain::catalog::DirectoryVersion>,
+    state: &AppState,
+) -> Result<Vec<GoldenRow>, Error> {
+    if view.district.is_some() {
+        return Ok(Vec::new());
+    }
+    let items = |v: Option<jianfu_domain::catalog::DirectoryVersion>| {
+        v.map(|v| v.items).unwrap_or_default()
+    };
+    let (before, after) = match &view.stage {
+        Stage::Published { version, .. } => (
+            items(catalog::version(&state.db, view.kind, version - 1).await?),
+            items(catalog::version(&state.db, view.kind, *version).await?),
+        ),
+        _ => {
+            let current = latest.map_or(&[][..], |v| &v.items);
+            let proposed: Vec<Change> = view.changes.iter().map(|(c, _)| c.clone()).collect();
+            match adjustment::apply(current, &proposed) {
+                Ok(next) => (current.to_vec(), next),
+                Err(_) => return Ok(Vec::new()),
+            }
+        }
+    };
+    let shown = |o: &jianfu_domain::catalog::golden::CaseOutcome| match &o.matched {
+        Some(code) => format!("{code} {}", o.verdict),
+        None => o.verdict.to_string(),
+    };
+    Ok(crate::search::rerun_cases(view.kind, &before, &after)
+        .await?
+        .into_iter()
+        .map(|run| GoldenRow {
+            id: run.case.id.clone(),
+            task: run.case.task.clone(),
+            expected: match &run.case.expected {
+                Some(code) => format!("{code} {}", run.case.verdict),
+                None => run.case.verdict.to_string(),
+            },
+            before: shown(&run.before),
+            after: shown(&run.after),
+            changed: run.before != run.after,
+            passes: run.after.passes,
+        })
+        .collect())
 }
 
 /// "发布后新增 1 项、修改 2 项" — only the kinds of change the draft has.
