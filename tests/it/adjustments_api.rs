@@ -179,7 +179,14 @@ async fn civil_affairs_systems_adjust_and_refine_through_the_api_on_every_backen
         let list = call(&app, "/api/v1/adjustments", &district, None)
             .await
             .json();
-        assert_eq!(list.as_array().unwrap().len(), 1);
+        assert_eq!(list["total"], 1);
+        for (q, total) in [("stage=published", 1), ("stage=draft", 0), ("kind=duty", 0)] {
+            let uri = format!("/api/v1/adjustments?{q}");
+            let found = call(&app, &uri, &drafter, None).await.json();
+            assert_eq!(found["total"], total, "{q}");
+        }
+        let r = call(&app, "/api/v1/adjustments?stage=maybe", &drafter, None).await;
+        assert_eq!(r.status, 400, "{}", r.body);
 
         // Other roles are refused before anything is read.
         let r = json(&app, "/api/v1/adjustments", &village, serde_json::json!({})).await;

@@ -300,6 +300,20 @@ async fn city_adjustment_pages_are_for_the_city_level() {
     let draft = made.headers["location"].to_str().unwrap().to_owned();
     let page = app.get_as(&draft, &city).await;
     assert!(page.body.contains("尚无调整内容"));
+    let listed = |q: &'static str| app.get_as(q, &city);
+    assert!(
+        listed("/adjustments?kind=duty&stage=draft")
+            .await
+            .body
+            .contains("履职事项调整")
+    );
+    assert!(
+        !listed("/adjustments?kind=assistance")
+            .await
+            .body
+            .contains("履职事项调整")
+    );
+    assert_eq!(listed("/adjustments?stage=x").await.status, 400);
     // Submitting an empty draft is refused with the procedure's reason.
     let id = draft.rsplit('/').next().unwrap();
     let refused = app

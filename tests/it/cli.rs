@@ -330,7 +330,15 @@ async fn directories_ship_import_into_drafts_and_export() {
          可出具证明事项\t8\t\t\t\t\n",
     )
     .unwrap();
-    let before = catalog::adjustments(&conn, None, 100).await.unwrap().len();
+    let before = catalog::adjustments(
+        &conn,
+        None,
+        &Default::default(),
+        jianfu_domain::PageRequest::new(None, None),
+    )
+    .await
+    .unwrap()
+    .total;
     let out = run(&[
         "import",
         "directory",
@@ -345,7 +353,15 @@ async fn directories_ship_import_into_drafts_and_export() {
     }
     assert!(err.contains("未导入任何内容"), "{err}");
     assert_eq!(
-        catalog::adjustments(&conn, None, 100).await.unwrap().len(),
+        catalog::adjustments(
+            &conn,
+            None,
+            &Default::default(),
+            jianfu_domain::PageRequest::new(None, None)
+        )
+        .await
+        .unwrap()
+        .total,
         before,
         "no draft opened for a refused file"
     );

@@ -575,6 +575,29 @@ pub fn reviewed_since_submission(events: &[event::Model], username: &str) -> boo
         })
 }
 
+/// Every stage by its code and label, in procedure order, for filters.
+pub fn stages() -> Vec<(&'static str, &'static str)> {
+    [
+        Stage::Draft,
+        Stage::Submitted,
+        Stage::Reviewed,
+        Stage::Approved,
+        Stage::Published {
+            version: 0,
+            effective_from: NaiveDate::MIN,
+        },
+        Stage::Returned {
+            reason: String::new(),
+        },
+        Stage::Rejected {
+            reason: String::new(),
+        },
+    ]
+    .iter()
+    .map(|s| (stage_code(s), s.label()))
+    .collect()
+}
+
 /// The change as stored and as the API names it.
 pub fn op_code(change: &Change) -> &'static str {
     match change {
@@ -724,35 +747,41 @@ pub struct AdjustmentSummary {
     pub updated_at: chrono::DateTime<Utc>,
 }
 
+/// Which adjustments a list shows.
+#[derive(Debug, Clone, Default)]
+pub struct AdjustmentFilter {
+    pub kind: Option<DirectoryKind>,
+    /// A stage code (`draft`, `submitted`…, see [`stage_code`]).
+    pub stage: Option<String>,
+}
+
 /// The adjustments of one level (the city's when `district` is none, else that district's
-/// refinements), most recently changed first (at most `limit`).
+/// refinements) that pass `filter`, most recently changed first, one page of them.
 pub async fn adjustments(
     db: &DatabaseConnection,
     district: Option<&RegionCode>,
-    limit: u64,
-) -> Result<Vec<AdjustmentSummary>, Error> {
-    use sea_orm::QuerySelect;
-    let rows = adj::Entity::find()
-        .filter(level_is(district))
+    filter: &AdjustmentFilter,
+    page: jianfu_domain::PageRequest,
+) -> Result<jianfu_domain::Page<AdjustmentSummary>, Error> {
+    let mut query = adj::Entity::find().filter(level_is(district));
+    if let Some(kind) = filter.kind {
+        query = query.filter(adj::Column::Kind.eq(kind.as_str()));
+    }
+    if let Some(stage) = &filter.stage {
+        query = query.filter(adj::Column::Stage.eq(stage.as_str()));
+    }
+    let query = query
         .order_by_desc(adj::Column::UpdatedAt)
-        .order_by_desc(adj::Column::Id)
-        .limit(limit)
-        .all(db)
-        .await
-        .map_err(db_error)?;
-    Ok(rows
-        .into_iter()
-        .filter_map(|a| {
-            Some(AdjustmentSummary {
-                id: a.id,
-                kind: DirectoryKind::parse(&a.kind)?,
-                stage: to_stage(&a),
-                title: a.title,
-                drafter: a.drafter,
-                updated_at: a.updated_at,
-            })
-        })
-        .collect())
+        .order_by_desc(adj::Column::Id);
+    crate::paged(db, query, page, |a| AdjustmentSummary {
+        id: a.id,
+        kind: DirectoryKind::parse(&a.kind).expect("stored kinds are valid"),
+        stage: to_stage(&a),
+        title: a.title,
+        drafter: a.drafter,
+        updated_at: a.updated_at,
+    })
+    .await
 }
 
 fn level_is(district: Option<&RegionCode>) -> sea_orm::Condition {

@@ -134,6 +134,45 @@ async fn reply(state: &AppState, id: i64) -> Result<Json<AdjustmentDto>, ApiErro
 }
 
 #[derive(Serialize, ToSchema)]
+pub struct AdjustmentPage {
+    items: Vec<AdjustmentSummaryDto>,
+    /// Rows matching, over all pages.
+    total: u64,
+    page: u64,
+    per_page: u64,
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct ListParams {
+    /// Only this directory.
+    kind: Option<String>,
+    /// Only this stage: draft, submitted, reviewed, approved, published, returned, rejected.
+    stage: Option<String>,
+    /// Page number from 1.
+    page: Option<u64>,
+    /// Rows per page, 1–100 (default 20).
+    per_page: Option<u64>,
+}
+
+/// The filter a list's parameters describe; an unknown directory or stage is refused.
+pub fn filter_of(
+    kind: Option<&str>,
+    stage: Option<&str>,
+) -> Result<store::AdjustmentFilter, Error> {
+    let kind = kind
+        .map(str::trim)
+        .filter(|k| !k.is_empty())
+        .map(crate::api::catalog::parse_kind)
+        .transpose()?;
+    let stage = match stage.map(str::trim).filter(|s| !s.is_empty()) {
+        None => None,
+        Some(s) if store::stages().iter().any(|(code, _)| *code == s) => Some(s.to_owned()),
+        Some(s) => return Err(Error::InvalidQuery(format!("状态“{s}”不存在"))),
+    };
+    Ok(store::AdjustmentFilter { kind, stage })
+}
+
+#[derive(Serialize, ToSchema)]
 pub struct AdjustmentSummaryDto {
     id: i64,
     kind: &'static str,
@@ -144,20 +183,29 @@ pub struct AdjustmentSummaryDto {
 }
 
 /// The adjustments of the caller's level (the city's, or the caller's district's
-/// refinements), most recently changed first.
+/// refinements), most recently changed first, one page of them.
 #[utoipa::path(get, path = "/api/v1/adjustments", tag = "目录调整",
-    security(("bearer" = [])),
-    responses((status = 200, body = [AdjustmentSummaryDto]),
+    security(("bearer" = [])), params(ListParams),
+    responses((status = 200, body = AdjustmentPage), (status = 400, body = ErrorBody),
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
     user: CurrentUser,
-) -> Result<Json<Vec<AdjustmentSummaryDto>>, ApiError> {
+    params: Result<ApiQuery<ListParams>, ApiError>,
+) -> Result<Json<AdjustmentPage>, ApiError> {
     let level = level_of(&user);
     require_level(&state, &user, level.as_ref(), "/api/v1/adjustments").await?;
-    let rows = store::adjustments(&state.db, level.as_ref(), 200).await?;
-    Ok(Json(
-        rows.into_iter()
+    let ApiQuery(params) = params?;
+    let filter = filter_of(params.kind.as_deref(), params.stage.as_deref())?;
+    let paging = jianfu_domain::PageRequest::new(params.page, params.per_page);
+    let found = store::adjustments(&state.db, level.as_ref(), &filter, paging).await?;
+    Ok(Json(AdjustmentPage {
+        total: found.total,
+        page: found.page,
+        per_page: found.per_page,
+        items: found
+            .items
+            .into_iter()
             .map(|a| AdjustmentSummaryDto {
                 id: a.id,
                 kind: a.kind.as_str(),
@@ -167,7 +215,7 @@ pub async fn list(
                 updated_at: a.updated_at,
             })
             .collect(),
-    ))
+    }))
 }
 
 /// Opens a draft at the caller's level (city civil affairs: an adjustment of the city's

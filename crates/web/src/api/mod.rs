@@ -1,7 +1,7 @@
 //! The JSON API (`/api/v1`), registered together with its OpenAPI description so the two cannot
 //! drift apart. Errors are `{"error": {"code", "message"}}` with a 4xx/5xx status.
 
-mod adjustments;
+pub(crate) mod adjustments;
 pub(crate) mod catalog;
 mod health;
 mod me;

@@ -47,8 +47,33 @@ pub struct ListPage {
     district: Option<String>,
     may_draft: bool,
     kinds: Vec<(&'static str, &'static str)>,
+    stages: Vec<(&'static str, &'static str)>,
+    params: ListParams,
     rows: Vec<Row>,
+    total: u64,
+    page: u64,
+    pages: u64,
     error: Option<String>,
+}
+
+impl ListPage {
+    /// The list's address with its filters, on another page.
+    pub fn link(&self, page: &u64) -> String {
+        format!(
+            "/adjustments?kind={}&stage={}&page={page}",
+            super::encode(&self.params.kind),
+            super::encode(&self.params.stage)
+        )
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct ListParams {
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    stage: String,
+    page: Option<u64>,
 }
 
 fn beijing(at: chrono::DateTime<chrono::Utc>) -> String {
@@ -60,6 +85,7 @@ fn beijing(at: chrono::DateTime<chrono::Utc>) -> String {
 async fn list_page(
     state: &AppState,
     user: &CurrentUser,
+    params: ListParams,
     error: Option<String>,
 ) -> Result<ListPage, Error> {
     let level = level_of(user);
@@ -67,8 +93,12 @@ async fn list_page(
         Some(code) => Some(jianfu_store::region::require(&state.db, code).await?.name),
         None => None,
     };
-    let rows = catalog::adjustments(&state.db, level.as_ref(), 200)
-        .await?
+    let filter = crate::api::adjustments::filter_of(Some(&params.kind), Some(&params.stage))?;
+    let paging = jianfu_domain::PageRequest::new(params.page, None);
+    let found = catalog::adjustments(&state.db, level.as_ref(), &filter, paging).await?;
+    let pages = found.pages();
+    let rows = found
+        .items
         .into_iter()
         .map(|a| Row {
             id: a.id,
@@ -89,14 +119,23 @@ async fn list_page(
             .iter()
             .map(|k| (k.as_str(), k.label()))
             .collect(),
+        stages: catalog::stages(),
+        params,
         rows,
+        total: found.total,
+        page: found.page,
+        pages,
         error,
     })
 }
 
-pub async fn list(State(state): State<AppState>, user: CurrentUser) -> Result<ListPage, PageError> {
+pub async fn list(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    axum::extract::Query(params): axum::extract::Query<ListParams>,
+) -> Result<ListPage, PageError> {
     require_level(&state, &user, level_of(&user).as_ref(), "/adjustments").await?;
-    Ok(list_page(&state, &user, None).await?)
+    Ok(list_page(&state, &user, params, None).await?)
 }
 
 #[derive(Deserialize)]
@@ -118,7 +157,7 @@ pub async fn create(
     match procedure::create(&state, &user, form.fields).await {
         Ok(id) => Ok(Redirect::to(&format!("/adjustments/{id}")).into_response()),
         Err(Error::Refused { message, .. }) => {
-            let page = list_page(&state, &user, Some(message)).await?;
+            let page = list_page(&state, &user, ListParams::default(), Some(message)).await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
         }
         Err(e) => Err(e.into()),
