@@ -173,6 +173,51 @@ async fn civil_affairs_systems_adjust_and_refine_through_the_api_on_every_backen
         .await;
         assert_eq!(r.status, 200, "{}", r.body);
         assert_eq!(r.json()["changes"][0]["op"], "refine");
+        // ...or imports the refinement template filled in: a widening row refuses the file.
+        let template = app
+            .get("/directories/certificate_may_issue/refinement-template")
+            .await;
+        assert_eq!(template.status, 200);
+        let head = "操作\t事项编码\t事项名称（仅供参考）\t说明\t适用范围\t本区生效日期\n";
+        let import = format!(
+            "/api/v1/adjustments/{}/import?filename=refine.tsv",
+            made["id"]
+        );
+        let file = |rows: &str| {
+            Some((
+                "text/tab-separated-values",
+                format!("{head}{rows}").into_bytes(),
+            ))
+        };
+        let r = call(
+            &app,
+            &import,
+            &district,
+            file("\tKC-001\t\t一窗受理\t\t\n\tKC-002\t\t\t\t1999-01-01\n"),
+        )
+        .await;
+        assert_eq!(r.status, 422, "{}", r.body);
+        assert!(
+            r.body.contains("事项 KC-002 的区级有效期超出了市级有效期"),
+            "{}",
+            r.body
+        );
+        let r = call(
+            &app,
+            &import,
+            &district,
+            file("\tKC-001\t\t一窗受理\t\t\n\tKC-003\t\t\t社区\t\n\tKC-004\t\t\t\t\n"),
+        )
+        .await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        let body = r.json();
+        let ops: Vec<(&str, &str)> = body["changes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| (c["op"].as_str().unwrap(), c["code"].as_str().unwrap()))
+            .collect();
+        assert_eq!(ops, [("refine", "KC-001"), ("refine", "KC-003")]);
         // Neither level sees the other's drafts.
         let r = call(&app, &base, &district, None).await;
         assert_eq!(r.status, 403, "{backend:?}");

@@ -320,7 +320,7 @@ fn normalize(header: &str) -> String {
         .collect()
 }
 
-fn find(headers: &[String], names: &[&str]) -> Option<usize> {
+pub(crate) fn find(headers: &[String], names: &[&str]) -> Option<usize> {
     let names: Vec<String> = names.iter().map(|n| normalize(n)).collect();
     headers.iter().position(|h| names.contains(&normalize(h)))
 }
@@ -363,7 +363,7 @@ pub fn kind_of_list(list_kind: &str) -> Option<DirectoryKind> {
 }
 
 /// One row's cells and the errors found in them.
-struct Cells<'a> {
+pub(crate) struct Cells<'a> {
     row: u64,
     cells: &'a [String],
     headers: &'a [String],
@@ -372,7 +372,7 @@ struct Cells<'a> {
 }
 
 impl<'a> Cells<'a> {
-    fn new(row: u64, cells: &'a [String], headers: &'a [String]) -> Self {
+    pub(crate) fn new(row: u64, cells: &'a [String], headers: &'a [String]) -> Self {
         Cells {
             row,
             cells,
@@ -381,12 +381,12 @@ impl<'a> Cells<'a> {
         }
     }
 
-    fn get(&self, at: Option<usize>) -> &str {
+    pub(crate) fn get(&self, at: Option<usize>) -> &str {
         at.and_then(|i| self.cells.get(i))
             .map_or("", |c| unguarded(c.trim()))
     }
 
-    fn fail(&mut self, at: Option<usize>, message: String) {
+    pub(crate) fn fail(&mut self, at: Option<usize>, message: String) {
         let column = at.and_then(|i| self.headers.get(i));
         self.errors.push((
             at,
@@ -398,12 +398,12 @@ impl<'a> Cells<'a> {
         ));
     }
 
-    fn ok(&self) -> bool {
+    pub(crate) fn ok(&self) -> bool {
         self.errors.is_empty()
     }
 
     /// Moves this row's errors, in column order, to the file's.
-    fn report(mut self, into: &mut Vec<RowError>) {
+    pub(crate) fn report(mut self, into: &mut Vec<RowError>) {
         self.errors.sort_by_key(|(at, _)| *at);
         into.extend(self.errors.into_iter().map(|(_, e)| e));
     }
@@ -443,10 +443,10 @@ pub fn directory_rows(
 
 /// Remembers the first row of each code, to name it when the code comes again.
 #[derive(Default)]
-struct Seen(BTreeMap<ItemCode, u64>);
+pub(crate) struct Seen(BTreeMap<ItemCode, u64>);
 
 impl Seen {
-    fn first(&mut self, code: &ItemCode, row: u64) -> Option<u64> {
+    pub(crate) fn first(&mut self, code: &ItemCode, row: u64) -> Option<u64> {
         match self.0.get(code) {
             Some(first) => Some(*first),
             None => {
@@ -888,7 +888,7 @@ pub fn changes(
 }
 
 // Writing. Data validations cover the whole column below the header.
-const LAST_ROW: u32 = 1_048_575;
+pub(crate) const LAST_ROW: u32 = 1_048_575;
 
 /// The empty import template of `kind`.
 pub fn template_xlsx(kind: DirectoryKind) -> Result<Vec<u8>, ExportError> {

@@ -4,6 +4,7 @@
 //! spreadsheets people download and fill in (directory templates and versions).
 
 pub mod directory;
+pub mod refinement;
 pub mod regions;
 pub mod table;
 pub mod xlsx;

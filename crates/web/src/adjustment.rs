@@ -5,6 +5,7 @@
 
 use chrono::NaiveDate;
 use jianfu_docs::directory::{self, ImportDefaults};
+use jianfu_docs::refinement::refinement_rows;
 use jianfu_domain::account::{Perm, Role};
 use jianfu_domain::catalog::adjustment::{self, Action, Change, Stage};
 use jianfu_domain::catalog::{
@@ -106,7 +107,8 @@ pub async fn create(
         })
 }
 
-/// Reads a file into a city draft, replacing its changes; any bad row and nothing changes.
+/// Reads a file into a draft, replacing its changes: the directory's columns for a city
+/// draft, the refinement template's for a district's. Any bad row and nothing changes.
 /// Returns how many changes it holds now.
 pub async fn import(
     state: &AppState,
@@ -115,9 +117,6 @@ pub async fn import(
     name: &str,
     bytes: Vec<u8>,
 ) -> Result<usize, Error> {
-    if view.district.is_some() {
-        return Err(refused("区级细化请逐项填写，不能导入目录文件"));
-    }
     if view.drafter != user.principal.username {
         return Err(refused("只有起草人可以导入调整内容"));
     }
@@ -126,25 +125,37 @@ pub async fn import(
     }
     let table =
         jianfu_docs::table::table_from_bytes(name, bytes).map_err(|e| refused(e.to_string()))?;
-    let defaults = ImportDefaults {
-        valid_from: today(),
-        source: name.to_owned(),
-        is_demo: false,
+    let file_errors = |errors: Vec<directory::RowError>| Error::Refused {
+        message: format!("文件有 {} 处错误，未导入任何内容：", errors.len()),
+        details: errors.iter().map(ToString::to_string).collect(),
     };
-    let current = catalog::latest(&state.db, view.kind).await?;
-    let changes = directory::directory_rows(&table, view.kind, &defaults)
-        .and_then(|rows| directory::changes(rows, current.as_ref().map_or(&[][..], |v| &v.items)))
-        .map_err(|errors| Error::Refused {
-            message: format!("文件有 {} 处错误，未导入任何内容：", errors.len()),
-            details: errors.iter().map(ToString::to_string).collect(),
-        })?;
-    if changes.is_empty() {
-        return Err(refused("文件中的事项与现行目录相同，没有需要调整的内容"));
-    }
-    let changes: Vec<_> = changes
-        .into_iter()
-        .map(|(c, row)| (c, u32::try_from(row).ok()))
-        .collect();
+    let changes = match &view.district {
+        Some(district) => {
+            let changes = refinement_rows(&table, view.kind).map_err(file_errors)?;
+            if changes.is_empty() {
+                return Err(refused("文件中没有填写了细化内容的行"));
+            }
+            let changes = with_rows(changes);
+            check_refinements(state, view.kind, district, &changes).await?;
+            changes
+        }
+        None => {
+            let defaults = ImportDefaults {
+                valid_from: today(),
+                source: name.to_owned(),
+                is_demo: false,
+            };
+            let current = catalog::latest(&state.db, view.kind).await?;
+            let items = current.as_ref().map_or(&[][..], |v| &v.items);
+            let changes = directory::directory_rows(&table, view.kind, &defaults)
+                .and_then(|rows| directory::changes(rows, items))
+                .map_err(file_errors)?;
+            if changes.is_empty() {
+                return Err(refused("文件中的事项与现行目录相同，没有需要调整的内容"));
+            }
+            with_rows(changes)
+        }
+    };
     let audit = jianfu_domain::audit::AuditEntry {
         after: Some(serde_json::json!({ "file": name, "changes": changes.len() }).to_string()),
         ..user.audit_entry("adjustment.import", &format!("adjustment/{}", view.id))
@@ -156,6 +167,14 @@ pub async fn import(
             e => e,
         })?;
     Ok(changes.len())
+}
+
+/// The file's row numbers as the store keeps them.
+fn with_rows(changes: Vec<(Change, u64)>) -> Vec<(Change, Option<u32>)> {
+    changes
+        .into_iter()
+        .map(|(c, row)| (c, u32::try_from(row).ok()))
+        .collect()
 }
 
 /// One item of a district's refinement draft: refine it, withdraw the district's refinement
@@ -259,25 +278,7 @@ pub async fn edit_refinement(
         .filter(|(c, _)| c.code() != &code)
         .collect();
     changes.extend(change.map(|c| (c, None)));
-    let base = catalog::latest(&state.db, view.kind)
-        .await?
-        .unwrap_or(DirectoryVersion {
-            kind: view.kind,
-            number: 0,
-            effective_from: today(),
-            items: Vec::new(),
-        });
-    let now = catalog::latest_refinement(&state.db, view.kind, &district)
-        .await?
-        .map(|r| r.entries)
-        .unwrap_or_default();
-    let proposed: Vec<Change> = changes.iter().map(|(c, _)| c.clone()).collect();
-    if let Err(problems) = adjustment::apply_refinement(&base, &now, &proposed) {
-        return Err(Error::Refused {
-            message: format!("细化不符合规则，未保存：{} 处问题", problems.len()),
-            details: problems.iter().map(ToString::to_string).collect(),
-        });
-    }
+    check_refinements(state, view.kind, &district, &changes).await?;
     let audit = jianfu_domain::audit::AuditEntry {
         after: Some(serde_json::json!({ "op": edit.op, "code": code.as_str() }).to_string()),
         ..user.audit_entry("adjustment.refine", &format!("adjustment/{}", view.id))
@@ -287,6 +288,36 @@ pub async fn edit_refinement(
         .map_err(|e| match e {
             Error::InvalidQuery(message) => refused(message),
             e => e,
+        })
+}
+
+/// Refuses a district draft whose changes would not apply to the city's newest version and
+/// the district's newest refinement (an unknown item, a widening, a withdrawal of nothing),
+/// with every problem: checked as it is edited, not first at submission.
+async fn check_refinements(
+    state: &AppState,
+    kind: DirectoryKind,
+    district: &RegionCode,
+    changes: &[(Change, Option<u32>)],
+) -> Result<(), Error> {
+    let base = catalog::latest(&state.db, kind)
+        .await?
+        .unwrap_or(DirectoryVersion {
+            kind,
+            number: 0,
+            effective_from: today(),
+            items: Vec::new(),
+        });
+    let now = catalog::latest_refinement(&state.db, kind, district)
+        .await?
+        .map(|r| r.entries)
+        .unwrap_or_default();
+    let proposed: Vec<Change> = changes.iter().map(|(c, _)| c.clone()).collect();
+    adjustment::apply_refinement(&base, &now, &proposed)
+        .map(|_| ())
+        .map_err(|problems| Error::Refused {
+            message: format!("细化不符合规则，未保存：{} 处问题", problems.len()),
+            details: problems.iter().map(ToString::to_string).collect(),
         })
 }
 

@@ -686,3 +686,21 @@ pub async fn template(Path(kind): Path<String>) -> Result<Response, PageError> {
     let name = format!("{}导入模板.xlsx", kind.label());
     Ok(super::attachment(bytes, super::XLSX, &ascii, &name))
 }
+
+/// The district refinement template of a directory, listing the city's newest items (public:
+/// districts prepare files offline).
+pub async fn refinement_template(
+    State(state): State<AppState>,
+    Path(kind): Path<String>,
+) -> Result<Response, PageError> {
+    let kind = parse_kind(&kind)?;
+    let city = catalog::latest(&state.db, kind).await?;
+    let items = city.as_ref().map_or(&[][..], |v| &v.items);
+    let bytes = jianfu_docs::refinement::refinement_template_xlsx(kind, items).map_err(|e| {
+        tracing::error!(error = %e, "refinement template");
+        Error::Internal
+    })?;
+    let ascii = format!("{}-refinement-template.xlsx", kind.as_str());
+    let name = format!("{}区级细化模板.xlsx", kind.label());
+    Ok(super::attachment(bytes, super::XLSX, &ascii, &name))
+}

@@ -48,6 +48,11 @@ pub fn pages() -> Vec<(&'static str, Access, MethodRouter<AppState>)> {
             get(adjustments::template),
         ),
         (
+            "/directories/{kind}/refinement-template",
+            Public,
+            get(adjustments::refinement_template),
+        ),
+        (
             "/adjustments",
             Access::Perm(P::HandleAdjustments),
             get(adjustments::list).post(adjustments::create),
