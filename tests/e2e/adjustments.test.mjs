@@ -134,7 +134,7 @@ test('a district refines the city list, never widening it; the public sees the d
   const drafter = await session('hp.mz1');
   const page = drafter.page;
   await page.click('.mainnav a:text-is("目录调整")');
-  await page.waitForSelector('h1:text-is("和平区区级细化")');
+  await page.waitForSelector('h1:text-is("区级细化（和平区）")');
   await page.selectOption('#new-adjustment select[name=kind]', 'certificate_may_issue');
   await page.fill('#new-adjustment input[name=title]', '和平区可出具证明事项细化');
   await page.fill('#new-adjustment input[name=reason]', '明确本区办理渠道');

@@ -138,6 +138,50 @@ async fn civil_affairs_systems_adjust_and_refine_through_the_api_on_every_backen
         assert_eq!(done["published"], 2);
         assert_eq!(done["events"].as_array().unwrap().len(), 4);
 
+        // A step the directory no longer allows lists every problem.
+        let stale = json(
+            &app,
+            "/api/v1/adjustments",
+            &drafter,
+            serde_json::json!({"kind": "certificate_may_issue", "title": "过时的调整"}),
+        )
+        .await
+        .json();
+        let stale_id = stale["id"].as_i64().unwrap();
+        let entry = jianfu::bootstrap::system_entry("adjustment.edit", "test", None);
+        let gone = |n| {
+            jianfu_domain::catalog::adjustment::Change::Retire(
+                jianfu_domain::catalog::ItemCode::numbered(
+                    jianfu_domain::catalog::DirectoryKind::CertificateMayIssue,
+                    n,
+                ),
+            )
+        };
+        jianfu_store::catalog::set_changes(
+            &app.db,
+            stale_id,
+            &[(gone(8), None), (gone(9), None)],
+            &entry,
+        )
+        .await
+        .unwrap();
+        let r = json(
+            &app,
+            &format!("/api/v1/adjustments/{stale_id}/actions"),
+            &drafter,
+            serde_json::json!({"action": "submit"}),
+        )
+        .await;
+        assert_eq!(r.status, 422, "{}", r.body);
+        let details = &r.json()["error"]["details"];
+        assert_eq!(details.as_array().unwrap().len(), 2, "{details}");
+        assert!(
+            details[1]
+                .as_str()
+                .unwrap()
+                .contains("KC-009 不在现行目录中")
+        );
+
         // A district refines through the same endpoints, and widening is refused.
         let district = token(&app, "api.hp", "120101", Role::CivilAffairs).await;
         let made = json(
@@ -225,7 +269,7 @@ async fn civil_affairs_systems_adjust_and_refine_through_the_api_on_every_backen
             .await
             .json();
         assert_eq!(list["total"], 1);
-        for (q, total) in [("stage=published", 1), ("stage=draft", 0), ("kind=duty", 0)] {
+        for (q, total) in [("stage=published", 1), ("stage=draft", 1), ("kind=duty", 0)] {
             let uri = format!("/api/v1/adjustments?{q}");
             let found = call(&app, &uri, &drafter, None).await.json();
             assert_eq!(found["total"], total, "{q}");

@@ -37,7 +37,7 @@ async fn a_district_refines_the_city_directory_and_never_widens_it_on_every_back
 
         let list = app.get_as("/adjustments", &drafter).await;
         assert_eq!(list.status, 200, "{backend:?}");
-        assert!(list.body.contains("和平区区级细化"));
+        assert!(list.body.contains("区级细化（和平区）"));
         let made = post(
             &app,
             "/adjustments",
@@ -170,7 +170,11 @@ async fn a_district_refines_the_city_directory_and_never_widens_it_on_every_back
         let page = app
             .get("/directories/certificate_may_issue?district=120101")
             .await;
-        assert!(page.body.contains("和平区区级细化第 1 版"), "{}", page.body);
+        assert!(
+            page.body.contains("和平区的区级细化第 1 版"),
+            "{}",
+            page.body
+        );
         assert!(page.body.contains("制度依据：和平区社区证明事项办理规程"));
         let page = app
             .get("/directories/certificate_may_issue/items/KC-003")
@@ -308,4 +312,192 @@ async fn golden_cases_are_matched_again_before_publication() {
         "{row}"
     );
     app.finish().await;
+}
+
+/// The rules around refinements that only show over time or across districts: another
+/// district's officer is refused; a session must send its token; a ban cannot be narrowed; a
+/// refinement cannot take effect before the district's newest; a city narrowing that no longer
+/// overlaps the district's leaves the item applying to nobody there; refusals of a step list
+/// every problem.
+#[tokio::test]
+async fn refinement_rules_over_time_and_across_districts_on_every_backend() {
+    use jianfu_domain::catalog::adjustment::Action;
+    use jianfu_domain::catalog::{Applicability, Refinement};
+    for backend in backends() {
+        let app = TestApp::new(backend).await;
+        app.account("hp.mz1", "120101", &[Role::CivilAffairs], None)
+            .await;
+        app.account("hd.mz", "120102", &[Role::CivilAffairs], None)
+            .await;
+        let drafter = app.login("hp.mz1", PASSWORD).await.unwrap();
+        let other = app.login("hd.mz", PASSWORD).await.unwrap();
+        let hp = jianfu_domain::RegionCode::parse("120101").unwrap();
+        let entry = jianfu::bootstrap::system_entry("adjustment.create", "test", None);
+        let draft = |kind: DirectoryKind, title: &str| NewAdjustment {
+            kind,
+            district: Some(hp),
+            title: title.into(),
+            reason: String::new(),
+            basis: String::new(),
+        };
+        let id = catalog::create_adjustment(&app.db, &draft(KIND, "细化一"), "hp.mz1", &entry)
+            .await
+            .unwrap();
+        let page = format!("/adjustments/{id}");
+        assert_eq!(app.get_as(&page, &other).await.status, 403, "{backend:?}");
+        let r = post(
+            &app,
+            &format!("{page}/refine"),
+            "op=refine&code=KC-001&note=x",
+            &other,
+        )
+        .await;
+        assert_eq!(r.status, 403);
+        let forged = app
+            .post_form(
+                &format!("{page}/refine"),
+                "csrf=forged&op=refine&code=KC-001&note=x",
+                Some(&drafter),
+            )
+            .await;
+        assert_eq!(forged.status, 403);
+
+        // A ban takes detail but no narrowing.
+        let jz = catalog::create_adjustment(
+            &app.db,
+            &draft(DirectoryKind::ProhibitedTask, "禁止类细化"),
+            "hp.mz1",
+            &entry,
+        )
+        .await
+        .unwrap();
+        let r = post(
+            &app,
+            &format!("/adjustments/{jz}/refine"),
+            "op=refine&code=JZ-002&applicability=village",
+            &drafter,
+        )
+        .await;
+        assert_eq!(r.status, 422);
+        assert!(r.body.contains("禁止类事项"), "{}", r.body);
+
+        // Two refinements: the second may not take effect before the first.
+        let today = jianfu_domain::beijing_date(chrono::Utc::now());
+        let community = Refinement {
+            applicability: Some(Applicability::Community),
+            ..Refinement::default()
+        };
+        let publish = |id: i64, day: chrono::NaiveDate| {
+            let db = app.db.clone();
+            let entry = entry.clone();
+            async move {
+                for (action, who) in [
+                    (Action::Submit, ("hp.mz1", Role::CivilAffairs)),
+                    (Action::Review, ("hp.mz2", Role::CivilAffairs)),
+                    (Action::Approve, ("hp.sp", Role::Approver)),
+                    (
+                        Action::Publish {
+                            version: 0,
+                            effective_from: day,
+                        },
+                        ("hp.mz1", Role::CivilAffairs),
+                    ),
+                ] {
+                    catalog::act(&db, id, &action, who, &entry).await?;
+                }
+                Ok::<_, catalog::ActError>(())
+            }
+        };
+        let kc1 = ItemCode::numbered(KIND, 1);
+        catalog::set_changes(
+            &app.db,
+            id,
+            &[(Change::Refine(kc1.clone(), community), None)],
+            &entry,
+        )
+        .await
+        .unwrap();
+        let items = format!(
+            "/api/v1/directories/certificate_may_issue/items?region=120101001001&at={}",
+            today + Duration::days(10)
+        );
+        assert_eq!(
+            app.get(&items).await.json()["refinement"],
+            serde_json::Value::Null
+        );
+        publish(id, today + Duration::days(10)).await.unwrap();
+        // The cache notices the publication at once.
+        assert_eq!(app.get(&items).await.json()["refinement"], 1, "{backend:?}");
+        let second = catalog::create_adjustment(&app.db, &draft(KIND, "细化二"), "hp.mz1", &entry)
+            .await
+            .unwrap();
+        let note = Refinement {
+            note: Some("二".into()),
+            ..Refinement::default()
+        };
+        catalog::set_changes(
+            &app.db,
+            second,
+            &[(Change::Refine(ItemCode::numbered(KIND, 2), note), None)],
+            &entry,
+        )
+        .await
+        .unwrap();
+        let early = publish(second, today).await.unwrap_err();
+        assert!(
+            early.to_string().contains("不能早于第 1 版的施行日期"),
+            "{early}"
+        );
+
+        // The city later keeps KC-001 to villages: the district's "communities only" and the
+        // city's no longer overlap, so in 和平区 the item concerns nobody.
+        let v1 = catalog::version(&app.db, KIND, 1).await.unwrap().unwrap();
+        let mut villages = v1.items[0].clone();
+        villages.applicability = Applicability::Village;
+        let city = NewAdjustment {
+            district: None,
+            ..draft(KIND, "市级调整")
+        };
+        let cid = catalog::create_adjustment(&app.db, &city, "city.mz1", &entry)
+            .await
+            .unwrap();
+        catalog::set_changes(&app.db, cid, &[(Change::Modify(villages), None)], &entry)
+            .await
+            .unwrap();
+        for (action, who) in [
+            (Action::Submit, ("city.mz1", Role::CivilAffairs)),
+            (Action::Review, ("city.mz2", Role::CivilAffairs)),
+            (Action::Approve, ("city.sp", Role::Approver)),
+            (
+                Action::Publish {
+                    version: 0,
+                    effective_from: today + Duration::days(20),
+                },
+                ("city.mz1", Role::CivilAffairs),
+            ),
+        ] {
+            catalog::act(&app.db, cid, &action, who, &entry)
+                .await
+                .unwrap();
+        }
+        let later = format!(
+            "/api/v1/directories/certificate_may_issue/items?region=120101001001&at={}",
+            today + Duration::days(20)
+        );
+        let codes: Vec<String> = app.get(&later).await.json()["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["code"].as_str().unwrap().to_owned())
+            .collect();
+        assert!(
+            !codes.contains(&"KC-001".to_owned()),
+            "{backend:?}: {codes:?}"
+        );
+        let page = app
+            .get("/directories/certificate_may_issue?version=2&district=120101")
+            .await;
+        assert!(page.body.contains("本事项在本区不适用"), "{}", page.body);
+        app.finish().await;
+    }
 }

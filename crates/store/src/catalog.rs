@@ -617,6 +617,28 @@ pub async fn set_changes(
     changes: &[(Change, Option<u32>)],
     audit: &AuditEntry,
 ) -> Result<(), Error> {
+    write_changes(db, id, None, changes, audit).await
+}
+
+/// Like [`set_changes`], for an edit made from the changes the editor saw (`seen`): refused
+/// when the draft's changes are no longer those, so two edits at once never silently drop one.
+pub async fn set_changes_if_unchanged(
+    db: &DatabaseConnection,
+    id: i64,
+    seen: &[(Change, Option<u32>)],
+    changes: &[(Change, Option<u32>)],
+    audit: &AuditEntry,
+) -> Result<(), Error> {
+    write_changes(db, id, Some(seen), changes, audit).await
+}
+
+async fn write_changes(
+    db: &DatabaseConnection,
+    id: i64,
+    seen: Option<&[(Change, Option<u32>)]>,
+    changes: &[(Change, Option<u32>)],
+    audit: &AuditEntry,
+) -> Result<(), Error> {
     let txn = crate::begin_write(db).await.map_err(db_error)?;
     let a = lock_adjustment(&txn, id).await?;
     if !to_stage(&a).editable() {
@@ -624,6 +646,16 @@ pub async fn set_changes(
             "调整处于“{}”状态，不能修改内容",
             to_stage(&a).label()
         )));
+    }
+    if let Some(seen) = seen {
+        let kind = DirectoryKind::parse(&a.kind).ok_or(Error::Internal)?;
+        if changes_of(&txn, kind, id).await? != seen {
+            return Err(Error::Refused {
+                message: "草稿内容刚被修改过（可能在另一个窗口），本次修改未保存：请刷新页面后重试"
+                    .into(),
+                details: Vec::new(),
+            });
+        }
     }
     change::Entity::delete_many()
         .filter(change::Column::AdjustmentId.eq(id))
@@ -773,15 +805,24 @@ pub async fn adjustments(
     let query = query
         .order_by_desc(adj::Column::UpdatedAt)
         .order_by_desc(adj::Column::Id);
-    crate::paged(db, query, page, |a| AdjustmentSummary {
-        id: a.id,
-        kind: DirectoryKind::parse(&a.kind).expect("stored kinds are valid"),
-        stage: to_stage(&a),
-        title: a.title,
-        drafter: a.drafter,
-        updated_at: a.updated_at,
+    let found = crate::paged(db, query, page, |a| {
+        Some(AdjustmentSummary {
+            id: a.id,
+            kind: DirectoryKind::parse(&a.kind)?,
+            stage: to_stage(&a),
+            title: a.title,
+            drafter: a.drafter,
+            updated_at: a.updated_at,
+        })
     })
-    .await
+    .await?;
+    // Only this code writes kinds; a row it cannot read is left out, not a failed list.
+    Ok(jianfu_domain::Page {
+        items: found.items.into_iter().flatten().collect(),
+        total: found.total,
+        page: found.page,
+        per_page: found.per_page,
+    })
 }
 
 fn level_is(district: Option<&RegionCode>) -> sea_orm::Condition {
@@ -888,14 +929,18 @@ pub async fn act(
     };
     let action = match action {
         Action::Publish { effective_from, .. } => {
-            let next = match &district {
-                None => latest(&txn, kind).await?.map_or(1, |v| v.number + 1),
+            let latest_day = match &district {
+                None => latest(&txn, kind)
+                    .await?
+                    .map(|v| (v.number, v.effective_from)),
                 Some(d) => latest_refinement(&txn, kind, d)
                     .await?
-                    .map_or(1, |r| r.number + 1),
+                    .map(|r| (r.number, r.effective_from)),
             };
+            adjustment::check_publication_day(*effective_from, latest_day)
+                .map_err(ActError::Step)?;
             Action::Publish {
-                version: next,
+                version: latest_day.map_or(1, |(n, _)| n + 1),
                 effective_from: *effective_from,
             }
         }

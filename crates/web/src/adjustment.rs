@@ -28,6 +28,15 @@ fn refused(message: impl Into<String>) -> Error {
     }
 }
 
+/// The store says why it will not write with `InvalidQuery` (an empty title, a draft no longer
+/// editable): that is a rule's refusal here.
+fn store_refusal(e: Error) -> Error {
+    match e {
+        Error::InvalidQuery(message) => refused(message),
+        e => e,
+    }
+}
+
 /// The level whose adjustments an account handles: the city's base (an account of Tianjin
 /// itself, `None`) or one district's refinements (an account of that district). Nobody handles
 /// another level's: a city officer does not conduct a district's procedure, nor the reverse.
@@ -79,14 +88,14 @@ pub struct DraftFields {
     pub basis: String,
 }
 
-/// Opens a draft at the caller's level (civil affairs only); returns its id.
+/// Opens a draft at the caller's level (civil affairs only; the caller has passed
+/// [`require_level`] for that level); returns its id.
 pub async fn create(
     state: &AppState,
     user: &CurrentUser,
     fields: DraftFields,
 ) -> Result<i64, Error> {
     let district = level_of(user);
-    require_level(state, user, district.as_ref(), "/adjustments").await?;
     if !user.principal.roles.contains(&Role::CivilAffairs) {
         return Err(refused(format!("起草调整须由{}办理", Role::CivilAffairs)));
     }
@@ -101,10 +110,7 @@ pub async fn create(
     let audit = user.audit_entry("adjustment.create", "adjustment");
     catalog::create_adjustment(&state.db, &new, &user.principal.username, &audit)
         .await
-        .map_err(|e| match e {
-            Error::InvalidQuery(message) => refused(message),
-            e => e,
-        })
+        .map_err(store_refusal)
 }
 
 /// Reads a file into a draft, replacing its changes: the directory's columns for a city
@@ -162,10 +168,7 @@ pub async fn import(
     };
     catalog::set_changes(&state.db, view.id, &changes, &audit)
         .await
-        .map_err(|e| match e {
-            Error::InvalidQuery(message) => refused(message),
-            e => e,
-        })?;
+        .map_err(store_refusal)?;
     Ok(changes.len())
 }
 
@@ -272,23 +275,31 @@ pub async fn edit_refinement(
             )));
         }
     };
+    let described = |c: Option<&Change>| match c {
+        Some(Change::Refine(_, r)) => serde_json::json!({ "op": "refine", "refinement": r }),
+        Some(Change::Unrefine(_)) => serde_json::json!({ "op": "unrefine" }),
+        _ => serde_json::json!({ "op": "none" }),
+    };
+    let before = view.changes.iter().find(|(c, _)| c.code() == &code);
+    let audit = jianfu_domain::audit::AuditEntry {
+        before: Some(described(before.map(|(c, _)| c)).to_string()),
+        after: Some(
+            serde_json::json!({ "code": code.as_str(), "change": described(change.as_ref()) })
+                .to_string(),
+        ),
+        ..user.audit_entry("adjustment.refine", &format!("adjustment/{}", view.id))
+    };
     let mut changes: Vec<(Change, Option<u32>)> = view
         .changes
-        .into_iter()
+        .iter()
         .filter(|(c, _)| c.code() != &code)
+        .cloned()
         .collect();
     changes.extend(change.map(|c| (c, None)));
     check_refinements(state, view.kind, &district, &changes).await?;
-    let audit = jianfu_domain::audit::AuditEntry {
-        after: Some(serde_json::json!({ "op": edit.op, "code": code.as_str() }).to_string()),
-        ..user.audit_entry("adjustment.refine", &format!("adjustment/{}", view.id))
-    };
-    catalog::set_changes(&state.db, view.id, &changes, &audit)
+    catalog::set_changes_if_unchanged(&state.db, view.id, &view.changes, &changes, &audit)
         .await
-        .map_err(|e| match e {
-            Error::InvalidQuery(message) => refused(message),
-            e => e,
-        })
+        .map_err(store_refusal)
 }
 
 /// Refuses a district draft whose changes would not apply to the city's newest version and
@@ -408,8 +419,11 @@ pub async fn act(
     )
     .await
     .map_err(|e| match e {
-        ActError::Store(Error::InvalidQuery(message)) => refused(message),
-        ActError::Store(e) => e,
-        other => refused(other.to_string()),
+        ActError::Store(e) => store_refusal(e),
+        ActError::Changes(problems) => Error::Refused {
+            message: format!("调整内容与现行目录不符：{} 处问题", problems.len()),
+            details: problems.iter().map(ToString::to_string).collect(),
+        },
+        ActError::Step(e) => refused(e.to_string()),
     })
 }

@@ -35,11 +35,6 @@ impl Change {
         }
     }
 
-    /// Whether a district makes this change (a refinement) rather than the city.
-    pub fn is_district(&self) -> bool {
-        matches!(self, Change::Refine(..) | Change::Unrefine(_))
-    }
-
     /// The word a page shows for it.
     pub fn label(&self) -> &'static str {
         match self {
@@ -154,11 +149,18 @@ pub fn apply_refinement(
             continue;
         }
         match change {
-            Change::Refine(_, r) if r.is_empty() => {
-                problems.push(ChangeProblem::EmptyRefinement(code));
-            }
             Change::Refine(_, r) => {
-                entries.insert(code, r.clone());
+                // Saying the city's own applicability again narrows nothing.
+                let mut r = r.clone();
+                let city = base.items.iter().find(|i| i.code == code);
+                if r.applicability.is_some() && r.applicability == city.map(|i| i.applicability) {
+                    r.applicability = None;
+                }
+                if r.is_empty() {
+                    problems.push(ChangeProblem::EmptyRefinement(code));
+                } else {
+                    entries.insert(code, r);
+                }
             }
             Change::Unrefine(_) => {
                 if entries.remove(&code).is_none() {
@@ -168,8 +170,10 @@ pub fn apply_refinement(
             _ => problems.push(ChangeProblem::WrongLevel(code)),
         }
     }
-    // Entries kept from before are checked again: the city may have narrowed or retired
-    // an item since. Only the items this draft touches are the drafter's to answer for.
+    // Only the items this draft touches are the drafter's to answer for. Entries kept from
+    // before whose item the city has retired since are dropped; those the city has narrowed
+    // since stay, and `refined` intersects them with the city's item.
+    entries.retain(|c, _| seen.contains(c) || base.items.iter().any(|i| &i.code == c));
     let touched: BTreeMap<ItemCode, Refinement> = entries
         .iter()
         .filter(|(c, _)| seen.contains(*c))
@@ -275,6 +279,9 @@ pub enum StepError {
     Missing(&'static str),
     /// Publication on a day before the day it is decided.
     EffectiveInPast,
+    /// Publication in force before the newest version is: the versions would take effect out
+    /// of the order they were made in, and the older one would undo the newer.
+    BeforeLatest { version: u32, day: NaiveDate },
 }
 
 impl fmt::Display for StepError {
@@ -287,6 +294,10 @@ impl fmt::Display for StepError {
             StepError::OwnReview => write!(f, "起草人和审核人不能审批同一调整"),
             StepError::Missing(what) => write!(f, "请填写{what}"),
             StepError::EffectiveInPast => write!(f, "生效日期不能早于今天"),
+            StepError::BeforeLatest { version, day } => write!(
+                f,
+                "施行日期不能早于第 {version} 版的施行日期 {day}：各版须按发布顺序施行"
+            ),
         }
     }
 }
@@ -301,6 +312,20 @@ impl Action {
             Action::Reject { .. } => "不予批准",
             Action::Publish { .. } => "发布",
         }
+    }
+}
+
+/// A publication's day against the newest published version (its number and day), if any:
+/// versions take effect in the order they are published.
+pub fn check_publication_day(
+    effective_from: NaiveDate,
+    latest: Option<(u32, NaiveDate)>,
+) -> Result<(), StepError> {
+    match latest {
+        Some((version, day)) if effective_from < day => {
+            Err(StepError::BeforeLatest { version, day })
+        }
+        _ => Ok(()),
     }
 }
 
@@ -515,6 +540,76 @@ mod tests {
                 "事项 LZ-002 市级适用于村，区级不能扩大为村和社区",
                 "事项 LZ-009 不在市级目录中：区级细化不能新增事项",
             ]
+        );
+    }
+
+    #[test]
+    fn a_prohibitive_item_takes_detail_but_no_narrowing() {
+        let mut jz = item(2, "作为拆迁拆违的责任主体");
+        jz.code = ItemCode::numbered(DirectoryKind::ProhibitedTask, 2);
+        let city = DirectoryVersion {
+            kind: DirectoryKind::ProhibitedTask,
+            ..base(vec![jz.clone()])
+        };
+        let narrowed = Refinement {
+            applicability: Some(Applicability::Village),
+            ..Refinement::default()
+        };
+        let problems = apply_refinement(
+            &city,
+            &BTreeMap::new(),
+            &[Change::Refine(jz.code.clone(), narrowed)],
+        )
+        .unwrap_err();
+        assert!(
+            problems[0].to_string().contains("禁止类事项"),
+            "{problems:?}"
+        );
+        let detail = Refinement {
+            process: Some("发现违法建设及时报告街道".into()),
+            ..Refinement::default()
+        };
+        assert!(
+            apply_refinement(&city, &BTreeMap::new(), &[Change::Refine(jz.code, detail)]).is_ok()
+        );
+    }
+
+    #[test]
+    fn restating_the_city_and_retired_items_leave_nothing_behind() {
+        let city = base(vec![item(1, "召集居民会议")]);
+        let same = Refinement {
+            applicability: Some(Applicability::Both),
+            ..Refinement::default()
+        };
+        let problems = apply_refinement(&city, &BTreeMap::new(), &[Change::Refine(code(1), same)])
+            .unwrap_err();
+        assert_eq!(problems, [ChangeProblem::EmptyRefinement(code(1))]);
+        // An entry for an item the city has retired since is not carried on.
+        let old: BTreeMap<ItemCode, Refinement> = [(
+            code(7),
+            Refinement {
+                note: Some("旧".into()),
+                ..Refinement::default()
+            },
+        )]
+        .into();
+        let note = Refinement {
+            note: Some("新".into()),
+            ..Refinement::default()
+        };
+        let next = apply_refinement(&city, &old, &[Change::Refine(code(1), note)]).unwrap();
+        assert_eq!(next.keys().collect::<Vec<_>>(), [&code(1)]);
+    }
+
+    #[test]
+    fn versions_take_effect_in_publication_order() {
+        let march = day("2027-03-01");
+        assert_eq!(check_publication_day(march, None), Ok(()));
+        assert_eq!(check_publication_day(march, Some((1, march))), Ok(()));
+        let early = check_publication_day(day("2027-02-01"), Some((1, march))).unwrap_err();
+        assert_eq!(
+            early.to_string(),
+            "施行日期不能早于第 1 版的施行日期 2027-03-01：各版须按发布顺序施行"
         );
     }
 

@@ -46,17 +46,9 @@ impl fmt::Display for CaseVerdict {
     }
 }
 
-/// Whether matching an item of `kind` forbids the task rather than allows it.
-pub fn is_prohibitive(kind: DirectoryKind) -> bool {
-    matches!(
-        kind,
-        DirectoryKind::ProhibitedTask | DirectoryKind::CertificateMustNotIssue
-    )
-}
-
 /// The verdict for a task that matched `matched` (or nothing) in a directory of `kind`.
 pub fn verdict(kind: DirectoryKind, matched: Option<&ItemCode>) -> CaseVerdict {
-    match (matched, is_prohibitive(kind)) {
+    match (matched, kind.is_prohibitive()) {
         (None, _) => CaseVerdict::Unlisted,
         (Some(_), true) => CaseVerdict::Blocked,
         (Some(_), false) => CaseVerdict::Allowed,

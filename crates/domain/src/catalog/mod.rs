@@ -90,6 +90,15 @@ impl DirectoryKind {
         }
     }
 
+    /// Lists of what must not be put on villages: an item there forbids rather than allows, so
+    /// narrowing it (fewer units, fewer days) would widen what villages may be given.
+    pub fn is_prohibitive(self) -> bool {
+        matches!(
+            self,
+            DirectoryKind::ProhibitedTask | DirectoryKind::CertificateMustNotIssue
+        )
+    }
+
     /// Certificate lists carry a service guide (may issue) or refusal guidance (must not).
     pub fn is_certificate(self) -> bool {
         matches!(
@@ -199,6 +208,15 @@ impl Applicability {
     /// Whether `self` is `other` or narrower.
     pub fn within(self, other: Applicability) -> bool {
         self == other || other == Applicability::Both
+    }
+
+    /// The units both concern; none when one is villages and the other communities.
+    pub fn intersect(self, other: Applicability) -> Option<Applicability> {
+        match (self, other) {
+            (Applicability::Both, x) | (x, Applicability::Both) => Some(x),
+            (a, b) if a == b => Some(a),
+            _ => None,
+        }
     }
 }
 
@@ -363,6 +381,8 @@ pub enum Widening {
     },
     /// A start before the city's or an end after it.
     Validity(ItemCode),
+    /// Fewer units or days for an item that forbids: the ban would cover less.
+    Prohibition(ItemCode),
 }
 
 impl fmt::Display for Widening {
@@ -384,6 +404,10 @@ impl fmt::Display for Widening {
             Widening::Validity(code) => {
                 write!(f, "事项 {code} 的区级有效期超出了市级有效期")
             }
+            Widening::Prohibition(code) => write!(
+                f,
+                "事项 {code} 是禁止类事项：区级细化不能缩小其适用范围或有效期（那会放宽禁止），只能补充说明、制度依据、职责范围和运行流程"
+            ),
         }
     }
 }
@@ -399,6 +423,12 @@ pub fn check_refinement(
             problems.push(Widening::UnknownItem(code.clone()));
             continue;
         };
+        if base.kind.is_prohibitive()
+            && (r.applicability.is_some() || r.valid_from.is_some() || r.valid_to.is_some())
+        {
+            problems.push(Widening::Prohibition(code.clone()));
+            continue;
+        }
         if let Some(a) = r.applicability
             && !a.within(item.applicability)
         {
@@ -431,7 +461,10 @@ pub fn check_refinement(
 pub struct EffectiveItem<'a> {
     pub item: &'a DirectoryItem,
     pub refinement: Option<&'a Refinement>,
-    pub applicability: Applicability,
+    /// None when the district's narrowing and the city's no longer overlap (the district
+    /// kept it to communities, the city later to villages): the item then concerns nobody
+    /// in the district.
+    pub applicability: Option<Applicability>,
     pub valid_from: NaiveDate,
     pub valid_to: Option<NaiveDate>,
 }
@@ -442,17 +475,19 @@ impl EffectiveItem<'_> {
     }
 }
 
-/// `item` with the district's `refinement` of it applied: narrowing only, even if an
-/// unchecked refinement says otherwise.
+/// `item` of a directory of `kind` with the district's `refinement` of it applied: the two
+/// intersected, so narrowing only, even if an unchecked refinement says otherwise or the city
+/// narrowed the item since. An item that forbids is never narrowed (that would widen).
 pub fn refined<'a>(
+    kind: DirectoryKind,
     item: &'a DirectoryItem,
     refinement: Option<&'a Refinement>,
 ) -> EffectiveItem<'a> {
-    let r = refinement;
-    let applicability = r
-        .and_then(|r| r.applicability)
-        .filter(|a| a.within(item.applicability))
-        .unwrap_or(item.applicability);
+    let r = refinement.filter(|_| !kind.is_prohibitive());
+    let applicability = match r.and_then(|r| r.applicability) {
+        Some(a) => a.intersect(item.applicability),
+        None => Some(item.applicability),
+    };
     let valid_from = r
         .and_then(|r| r.valid_from)
         .map_or(item.valid_from, |d| d.max(item.valid_from));
@@ -462,7 +497,7 @@ pub fn refined<'a>(
     };
     EffectiveItem {
         item,
-        refinement: r,
+        refinement,
         applicability,
         valid_from,
         valid_to,
@@ -479,8 +514,11 @@ pub fn effective<'a>(
 ) -> Vec<EffectiveItem<'a>> {
     base.items
         .iter()
-        .map(|item| refined(item, refinement.and_then(|d| d.entries.get(&item.code))))
-        .filter(|e| e.valid_on(day) && e.applicability.applies_to(unit))
+        .map(|item| {
+            let r = refinement.and_then(|d| d.entries.get(&item.code));
+            refined(base.kind, item, r)
+        })
+        .filter(|e| e.valid_on(day) && e.applicability.is_some_and(|a| a.applies_to(unit)))
         .collect()
 }
 
@@ -589,6 +627,31 @@ mod tests {
                 .map(|(n, r)| (ItemCode::numbered(DirectoryKind::Assistance, n), r))
                 .collect(),
         }
+    }
+
+    #[test]
+    fn a_later_city_narrowing_intersects_with_the_district_one() {
+        let mut city = item(1, Applicability::Village);
+        let district = Refinement {
+            applicability: Some(Applicability::Community),
+            ..Refinement::default()
+        };
+        let e = refined(DirectoryKind::Assistance, &city, Some(&district));
+        assert_eq!(
+            e.applicability, None,
+            "villages ∩ communities concerns nobody"
+        );
+        city.applicability = Applicability::Both;
+        let e = refined(DirectoryKind::Assistance, &city, Some(&district));
+        assert_eq!(e.applicability, Some(Applicability::Community));
+        // A ban is never narrowed, whatever an unchecked refinement says.
+        let e = refined(DirectoryKind::ProhibitedTask, &city, Some(&district));
+        assert_eq!(e.applicability, Some(Applicability::Both));
+        assert_eq!(e.refinement, Some(&district), "its detail still shows");
+        assert_eq!(
+            Applicability::Village.intersect(Applicability::Community),
+            None
+        );
     }
 
     #[test]

@@ -4,7 +4,7 @@
 //! `details`. Calls with a session cookie send its anti-forgery token in `X-CSRF-Token`.
 
 use axum::Json;
-use axum::body::Bytes;
+use axum::body::Body;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -263,9 +263,10 @@ pub struct ImportParams {
     filename: String,
 }
 
-/// Reads a file (the request body, at most 2 MB) into a city draft, replacing its changes:
-/// the reference-list columns or the platform's template, Excel or CSV/TSV in UTF-8 or
-/// GB18030. Any bad row and nothing is written; every bad row is in `details` with its row
+/// Reads a file (the request body, at most 2 MB) into a draft, replacing its changes: for a
+/// city draft the reference-list columns or the platform's template, for a district's the
+/// refinement template (`/directories/{kind}/refinement-template`); Excel or CSV/TSV in UTF-8
+/// or GB18030. Any bad row and nothing is written; every bad row is in `details` with its row
 /// and column.
 #[utoipa::path(post, path = "/api/v1/adjustments/{id}/import", tag = "目录调整",
     security(("bearer" = [])), params(("id" = i64, Path, description = "调整编号"), ImportParams),
@@ -279,13 +280,17 @@ pub async fn import(
     Path(id): Path<i64>,
     headers: HeaderMap,
     params: Result<ApiQuery<ImportParams>, ApiError>,
-    body: Bytes,
+    body: Body,
 ) -> Result<Json<AdjustmentDto>, ApiError> {
     let view = adjustment_for(&state, &user, id).await?;
     check_csrf(&user, &headers)?;
     let ApiQuery(params) = params?;
     let name = params.filename.to_lowercase();
-    procedure::import(&state, &user, &view, &name, body.to_vec()).await?;
+    // Read only once the caller may import here; the router's limit still bounds it.
+    let bytes = axum::body::to_bytes(body, usize::MAX)
+        .await
+        .map_err(|_| Error::InvalidQuery("文件上传未完成或超过 2 MB".into()))?;
+    procedure::import(&state, &user, &view, &name, bytes.to_vec()).await?;
     reply(&state, id).await
 }
 

@@ -218,7 +218,7 @@ pub async fn items(
         .into_iter()
         .map(|e| {
             let mut dto = ItemDto::from(e.item);
-            dto.applicability = e.applicability.as_str();
+            dto.applicability = e.applicability.map_or(dto.applicability, |a| a.as_str());
             dto.valid_from = e.valid_from;
             dto.valid_to = e.valid_to;
             dto.refinement = e.refinement.map(|r| RefinementDto {

@@ -7,6 +7,7 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
+use axum::extract::rejection::FormRejection;
 use axum::extract::{Multipart, Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -27,6 +28,11 @@ use crate::adjustment::{
 use crate::api::catalog::{parse_kind, today};
 use crate::auth::CurrentUser;
 use crate::error::PageError;
+
+/// A form body that cannot be read, said after who may send it has been settled.
+fn unreadable(e: FormRejection) -> Error {
+    Error::InvalidQuery(format!("表单无法读取：{}", e.body_text()))
+}
 
 pub struct Row {
     pub id: i64,
@@ -150,9 +156,10 @@ pub struct NewForm {
 pub async fn create(
     State(state): State<AppState>,
     user: CurrentUser,
-    axum::Form(form): axum::Form<NewForm>,
+    form: Result<axum::Form<NewForm>, FormRejection>,
 ) -> Result<Response, PageError> {
     require_level(&state, &user, level_of(&user).as_ref(), "/adjustments").await?;
+    let axum::Form(form) = form.map_err(unreadable)?;
     user.check_csrf(&form.csrf)?;
     match procedure::create(&state, &user, form.fields).await {
         Ok(id) => Ok(Redirect::to(&format!("/adjustments/{id}")).into_response()),
@@ -386,7 +393,14 @@ async fn detail_page(
         Stage::Published {
             version,
             effective_from,
-        } => format!("第 {version} 版，{effective_from} 起施行"),
+        } => format!(
+            "{}第 {version} 版，{effective_from} 起施行",
+            if view.district.is_some() {
+                "区级细化"
+            } else {
+                ""
+            }
+        ),
         _ => String::new(),
     };
     Ok(DetailPage {
@@ -410,7 +424,8 @@ async fn detail_page(
             .keys()
             .map(|c| (c.to_string(), name_of(c)))
             .collect(),
-        applicabilities: Applicability::ALL
+        // Only narrower choices: 村和社区 would narrow nothing.
+        applicabilities: [Applicability::Village, Applicability::Community]
             .iter()
             .map(|a| (a.as_str(), a.label()))
             .collect(),
@@ -644,9 +659,10 @@ pub async fn refine(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(id): Path<i64>,
-    axum::Form(form): axum::Form<RefineForm>,
+    form: Result<axum::Form<RefineForm>, FormRejection>,
 ) -> Result<Response, PageError> {
     let view = adjustment_for(&state, &user, id).await?;
+    let axum::Form(form) = form.map_err(unreadable)?;
     user.check_csrf(&form.csrf)?;
     let result = procedure::edit_refinement(&state, &user, view, &form.edit).await;
     let op = super::encode(&form.edit.op);
@@ -666,9 +682,10 @@ pub async fn act(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(id): Path<i64>,
-    axum::Form(form): axum::Form<ActForm>,
+    form: Result<axum::Form<ActForm>, FormRejection>,
 ) -> Result<Response, PageError> {
     let view = adjustment_for(&state, &user, id).await?;
+    let axum::Form(form) = form.map_err(unreadable)?;
     user.check_csrf(&form.csrf)?;
     let result = procedure::act(&state, &user, &view, &form.step).await;
     let done = super::encode(&form.step.action);

@@ -139,12 +139,36 @@ fn item_row(kind: DirectoryKind, e: &EffectiveItem) -> ItemRow {
         name: i.name.clone(),
         category: i.category.clone(),
         department: i.department.clone(),
-        applicability: e.applicability.label(),
+        applicability: e.applicability.map_or("本区不适用", |a| a.label()),
         valid: validity(e.valid_from, e.valid_to),
-        refinement: e.refinement.map(refinement_text).unwrap_or_default(),
+        refinement: effective_text(e),
         is_demo: i.is_demo,
         href: format!("/directories/{}/items/{}", kind.as_str(), i.code),
     }
+}
+
+/// A refinement as it applies to the city's item now: its narrowing shown intersected with the
+/// city's (which may have narrowed the item since the district refined it).
+pub fn effective_text(e: &EffectiveItem) -> String {
+    let Some(r) = e.refinement else {
+        return String::new();
+    };
+    let shown = Refinement {
+        applicability: r.applicability.and(e.applicability),
+        valid_from: r.valid_from.map(|_| e.valid_from),
+        valid_to: r.valid_to.and(e.valid_to),
+        ..r.clone()
+    };
+    let text = refinement_text(&shown);
+    if r.applicability.is_some() && e.applicability.is_none() {
+        let gone = "本区细化的适用范围与市级现行适用范围不再重叠，本事项在本区不适用";
+        return [gone, text.as_str()]
+            .into_iter()
+            .filter(|t| !t.is_empty())
+            .collect::<Vec<_>>()
+            .join("；");
+    }
+    text
 }
 
 /// A refinement in words, field by field: what a district added to a city item.
@@ -158,11 +182,8 @@ pub fn refinement_text(r: &Refinement) -> String {
     }
     match (r.valid_from, r.valid_to) {
         (None, None) => {}
-        (from, to) => parts.push(format!(
-            "本区有效期：{}至{}",
-            from.map(|d| format!("{d} ")).unwrap_or_default(),
-            to.map(|d| format!(" {d}")).unwrap_or_else(|| "今".into())
-        )),
+        (Some(from), to) => parts.push(format!("本区有效期：{}", validity(from, to))),
+        (None, Some(to)) => parts.push(format!("本区有效期：截至 {to}")),
     }
     for (label, text) in [
         ("制度依据", &r.local_basis),
@@ -249,6 +270,26 @@ async fn chosen(
     version_or_404(&state.db, kind, n).await
 }
 
+/// The day closest to `today` on which `version` is in force, among `versions`.
+fn day_in_force(
+    versions: &[DirectoryVersion],
+    version: &DirectoryVersion,
+    today: chrono::NaiveDate,
+) -> chrono::NaiveDate {
+    let next = versions
+        .iter()
+        .filter(|v| (v.effective_from, v.number) > (version.effective_from, version.number))
+        .map(|v| v.effective_from)
+        .min();
+    let last = next
+        .and_then(|d| d.pred_opt())
+        .filter(|d| *d >= version.effective_from);
+    match last {
+        Some(last) if today > last => last,
+        _ => today.max(version.effective_from),
+    }
+}
+
 pub async fn show(
     State(state): State<AppState>,
     MaybeUser(user): MaybeUser,
@@ -268,9 +309,12 @@ pub async fn show(
     let words = q.trim();
     let district = district_param(params.district.as_deref())?;
     let snapshot = state.catalog.snapshot(&state.db, today()).await?;
+    // The district's refinement in force while the version shown is (today, its first day if
+    // it is still to come, or its last day if it has been replaced).
+    let day = day_in_force(snapshot.versions(kind), &version, today());
     let refinement = district
         .as_ref()
-        .and_then(|d| snapshot.refinement(kind, d, today()));
+        .and_then(|d| snapshot.refinement(kind, d, day));
     let all = jianfu_domain::PageRequest::new(None, Some(100));
     let districts = jianfu_store::region::children(&state.db, &RegionCode::parse("1201")?, all)
         .await?
@@ -297,7 +341,7 @@ pub async fn show(
         })
         .map(|i| {
             let r = refinement.and_then(|r| r.entries.get(&i.code));
-            item_row(kind, &refined(i, r))
+            item_row(kind, &refined(kind, i, r))
         })
         .collect();
     let versions = store::versions(&state.db, kind)
@@ -434,6 +478,7 @@ pub async fn item(
     let mut refinements = Vec::new();
     for r in snapshot.refinements_in_force(kind, today()) {
         if let Some(entry) = r.entries.get(&item.code) {
+            let e = refined(kind, &item, Some(entry));
             refinements.push(DistrictRow {
                 district: jianfu_store::region::require(&state.db, &r.district)
                     .await?
@@ -441,7 +486,7 @@ pub async fn item(
                 code: r.district.short().to_owned(),
                 number: r.number,
                 effective_from: r.effective_from.to_string(),
-                text: refinement_text(entry),
+                text: effective_text(&e),
             });
         }
     }
