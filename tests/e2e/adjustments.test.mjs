@@ -2,12 +2,13 @@
 // adjustment of the may-issue list, imports a bad spreadsheet and sees its row errors, imports a
 // good one and submits; a second civil-affairs officer reviews it; the approver approves it; the
 // drafter publishes it in force from today; the public page shows the new version, its
-// difference from the old one and its Excel download. Then a district (和平区) refines the
+// difference from the old one and its Excel and PDF downloads. Then a district (和平区) refines the
 // city's list through its own review and approval, and the public sees the district's view.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { startServer, startBrowser, shots } from './harness.mjs';
 
@@ -126,6 +127,10 @@ test('import, review, approve and publish an adjustment; the public sees the new
   await pub.goto(server.base + '/directories/certificate_may_issue');
   const [download] = await Promise.all([pub.waitForEvent('download'), pub.click('#download-xlsx')]);
   assert.match(download.suggestedFilename(), /第2版\.xlsx|v2\.xlsx/);
+  const [pdf] = await Promise.all([pub.waitForEvent('download'), pub.click('#download-pdf')]);
+  assert.match(pdf.suggestedFilename(), /第2版\.pdf|v2\.pdf/);
+  const head = (await readFile(await pdf.path())).subarray(0, 4).toString();
+  assert.equal(head, '%PDF', 'a real PDF');
   for (const c of [drafter, reviewer, approver]) await c.context.close();
   await visitor.close();
 });

@@ -258,10 +258,23 @@ async fn public_pages_show_versions_their_difference_and_downloads() {
         xlsx.headers["content-type"],
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     );
+    let pdf = app
+        .get("/directories/certificate_may_issue/export?version=2&format=pdf")
+        .await;
+    assert_eq!(pdf.status, 200);
+    assert_eq!(pdf.headers["content-type"], "application/pdf");
+    assert!(pdf.body.starts_with("%PDF"));
+    assert!(
+        pdf.headers["content-disposition"]
+            .to_str()
+            .unwrap()
+            .contains("certificate_may_issue-v2.pdf")
+    );
     let bad = app
-        .get("/directories/certificate_may_issue/export?format=pdf")
+        .get("/directories/certificate_may_issue/export?format=docx")
         .await;
     assert_eq!(bad.status, 400);
+    assert!(bad.body.contains("应为 xlsx、csv 或 pdf"));
     let missing = app
         .get("/directories/certificate_may_issue?version=7")
         .await;

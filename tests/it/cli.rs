@@ -383,6 +383,19 @@ async fn directories_ship_import_into_drafts_and_export() {
         "{:?}",
         table.headers
     );
+    let pdf = xlsx.with_extension("pdf");
+    let out = run(&[
+        "export",
+        "directory",
+        "--kind",
+        "certificate_must_not_issue",
+        "--format",
+        "pdf",
+        "--output",
+        pdf.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(std::fs::read(&pdf).unwrap().starts_with(b"%PDF"));
     conn.close().await.unwrap();
     db.finish().await;
 }

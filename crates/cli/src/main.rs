@@ -200,8 +200,8 @@ enum ExportCommand {
         /// 版本号，默认最新版本
         #[arg(long)]
         version: Option<u32>,
-        /// 格式：xlsx 或 csv（UTF-8，带 BOM，Excel 可直接打开）
-        #[arg(long, value_parser = ["xlsx", "csv"], default_value = "xlsx")]
+        /// 格式：xlsx、csv（UTF-8，带 BOM，Excel 可直接打开）或 pdf（A4 横向，可直接打印）
+        #[arg(long, value_parser = ["xlsx", "csv", "pdf"], default_value = "xlsx")]
         format: String,
         /// 输出文件，默认当前目录下的“目录名-第N版.格式”
         #[arg(long, value_name = "FILE")]
@@ -438,6 +438,10 @@ fn main() -> anyhow::Result<()> {
                 };
                 let bytes = match format.as_str() {
                     "csv" => jianfu_docs::directory::version_csv(&found),
+                    "pdf" => jianfu_print::directory_pdf(
+                        &found,
+                        jianfu_domain::beijing_date(chrono::Utc::now()),
+                    )?,
                     _ => jianfu_docs::directory::version_xlsx(&found)?,
                 };
                 let output = output.unwrap_or_else(|| {
