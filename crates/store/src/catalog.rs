@@ -261,6 +261,27 @@ async fn load_refinements<C: ConnectionTrait>(
         .collect()
 }
 
+/// The refinement of `kind` by `district` that `changes` would make: checked against the city's
+/// newest version and the district's newest refinement (the domain's `apply_refinement`).
+pub async fn next_refinement<C: ConnectionTrait>(
+    conn: &C,
+    kind: DirectoryKind,
+    district: &RegionCode,
+    changes: &[Change],
+) -> Result<Result<BTreeMap<ItemCode, Refinement>, Vec<adjustment::ChangeProblem>>, Error> {
+    let base = latest(conn, kind).await?.unwrap_or(DirectoryVersion {
+        kind,
+        number: 0,
+        effective_from: NaiveDate::MIN,
+        items: Vec::new(),
+    });
+    let now = latest_refinement(conn, kind, district)
+        .await?
+        .map(|r| r.entries)
+        .unwrap_or_default();
+    Ok(adjustment::apply_refinement(&base, &now, changes))
+}
+
 /// Every district's published refinements of `kind`, oldest first: what the in-process cache
 /// holds beside the city's versions.
 pub async fn refinement_history(
@@ -965,18 +986,9 @@ pub async fn act(
             BTreeMap::new(),
         ),
         (Some(d), true) => {
-            let base = current.clone().unwrap_or(DirectoryVersion {
-                kind,
-                number: 0,
-                effective_from: today,
-                items: Vec::new(),
-            });
-            let now = latest_refinement(&txn, kind, d)
+            let entries = next_refinement(&txn, kind, d, &proposed)
                 .await?
-                .map(|r| r.entries)
-                .unwrap_or_default();
-            let entries =
-                adjustment::apply_refinement(&base, &now, &proposed).map_err(ActError::Changes)?;
+                .map_err(ActError::Changes)?;
             (Vec::new(), entries)
         }
     };

@@ -7,10 +7,8 @@ use chrono::NaiveDate;
 use jianfu_docs::directory::{self, ImportDefaults};
 use jianfu_docs::refinement::refinement_rows;
 use jianfu_domain::account::{Perm, Role};
-use jianfu_domain::catalog::adjustment::{self, Action, Change, Stage};
-use jianfu_domain::catalog::{
-    Applicability, DirectoryKind, DirectoryVersion, ItemCode, Refinement,
-};
+use jianfu_domain::catalog::adjustment::{Action, Change, Stage};
+use jianfu_domain::catalog::{Applicability, DirectoryKind, ItemCode, Refinement};
 use jianfu_domain::{Error, Level, RegionCode};
 use jianfu_store::catalog::{self, ActError, AdjustmentView, NewAdjustment};
 use serde::Deserialize;
@@ -311,20 +309,9 @@ async fn check_refinements(
     district: &RegionCode,
     changes: &[(Change, Option<u32>)],
 ) -> Result<(), Error> {
-    let base = catalog::latest(&state.db, kind)
-        .await?
-        .unwrap_or(DirectoryVersion {
-            kind,
-            number: 0,
-            effective_from: today(),
-            items: Vec::new(),
-        });
-    let now = catalog::latest_refinement(&state.db, kind, district)
-        .await?
-        .map(|r| r.entries)
-        .unwrap_or_default();
     let proposed: Vec<Change> = changes.iter().map(|(c, _)| c.clone()).collect();
-    adjustment::apply_refinement(&base, &now, &proposed)
+    catalog::next_refinement(&state.db, kind, district, &proposed)
+        .await?
         .map(|_| ())
         .map_err(|problems| Error::Refused {
             message: format!("细化不符合规则，未保存：{} 处问题", problems.len()),
@@ -332,15 +319,22 @@ async fn check_refinements(
         })
 }
 
-/// The steps, by the code pages and the API use, with their labels.
-pub const ACTIONS: [(&str, &str); 6] = [
-    ("submit", "提交审核"),
-    ("review", "审核通过"),
-    ("approve", "批准"),
-    ("return", "退回修改"),
-    ("reject", "不予批准"),
-    ("publish", "发布"),
-];
+/// The steps by the codes pages and the API use, in procedure order.
+pub const ACTIONS: [&str; 6] = ["submit", "review", "approve", "return", "reject", "publish"];
+
+/// The words for a step recorded as `event` (the stage it reached).
+pub fn event_label(event: &str) -> &'static str {
+    let code = match event {
+        "submitted" => "submit",
+        "reviewed" => "review",
+        "approved" => "approve",
+        "returned" => "return",
+        "rejected" => "reject",
+        "published" => "publish",
+        _ => return "其他",
+    };
+    action_of(code, "", NaiveDate::MIN).map_or("其他", |a| a.label())
+}
 
 pub fn action_of(code: &str, reason: &str, day: NaiveDate) -> Option<Action> {
     Some(match code {

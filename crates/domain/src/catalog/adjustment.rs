@@ -303,12 +303,14 @@ impl fmt::Display for StepError {
 }
 
 impl Action {
-    fn label(&self) -> &'static str {
+    /// The words pages use for it: its button, its line in the procedure's record, and what a
+    /// refusal says cannot be done.
+    pub fn label(&self) -> &'static str {
         match self {
-            Action::Submit => "提交",
+            Action::Submit => "提交审核",
             Action::Review => "审核通过",
             Action::Approve => "批准",
-            Action::Return { .. } => "退回",
+            Action::Return { .. } => "退回修改",
             Action::Reject { .. } => "不予批准",
             Action::Publish { .. } => "发布",
         }
@@ -727,7 +729,7 @@ mod tests {
             step(&done, &Action::Submit, DRAFTER, 3, today)
                 .unwrap_err()
                 .to_string(),
-            "调整处于“已发布”状态，不能提交",
+            "调整处于“已发布”状态，不能提交审核",
             "a published version is never changed"
         );
         assert_eq!(

@@ -23,7 +23,7 @@ use super::{Crumb, Nav};
 use crate::AppState;
 use crate::adjustment::{
     self as procedure, ACTIONS, DraftFields, RefinementEdit, StepFields, acting_role, action_of,
-    adjustment_for, level_of, require_level,
+    adjustment_for, event_label, level_of, require_level,
 };
 use crate::api::catalog::{parse_kind, today};
 use crate::auth::CurrentUser;
@@ -259,18 +259,6 @@ pub struct OverlapRow {
     pub codes: String,
 }
 
-fn event_label(action: &str) -> &'static str {
-    match action {
-        "submitted" => "提交审核",
-        "reviewed" => "审核通过",
-        "approved" => "批准",
-        "published" => "发布",
-        "returned" => "退回",
-        "rejected" => "不予批准",
-        _ => "其他",
-    }
-}
-
 struct Messages {
     row_errors: Vec<String>,
     error: Option<String>,
@@ -296,7 +284,7 @@ async fn detail_page(
     };
     let buttons = ACTIONS
         .iter()
-        .filter_map(|(code, label)| {
+        .filter_map(|code| {
             let action = action_of(code, "理由", day)?;
             let actor = Actor {
                 role: acting_role(&user.principal.roles, &view.stage, &action)?,
@@ -310,7 +298,7 @@ async fn detail_page(
                 .ok()
                 .map(|_| Button {
                     action: code,
-                    label,
+                    label: action.label(),
                     needs_reason: matches!(action, Action::Return { .. } | Action::Reject { .. }),
                     needs_day: matches!(action, Action::Publish { .. }),
                 })
@@ -453,7 +441,8 @@ async fn golden_rows(
     latest: Option<&jianfu_domain::catalog::DirectoryVersion>,
     state: &AppState,
 ) -> Result<Vec<GoldenRow>, Error> {
-    if view.district.is_some() {
+    // Two small indexes are built per view; a district's or a rejected draft needs none.
+    if view.district.is_some() || matches!(view.stage, Stage::Rejected { .. }) {
         return Ok(Vec::new());
     }
     let items = |v: Option<jianfu_domain::catalog::DirectoryVersion>| {
@@ -568,8 +557,8 @@ pub async fn show(
     // The notice names a known step only: the address is anyone's to write.
     let done = params
         .done
-        .and_then(|d| ACTIONS.iter().find(|(code, _)| *code == d))
-        .map(|(_, label)| *label);
+        .and_then(|d| action_of(&d, "", today()))
+        .map(|a| a.label());
     let edited = params
         .edited
         .and_then(|e| EDITS.iter().find(|(op, _)| *op == e))
