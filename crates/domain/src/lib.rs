@@ -2,6 +2,7 @@
 //! property-tested in isolation, and every other crate builds on these types.
 
 pub mod account;
+pub mod admission;
 pub mod audit;
 pub mod catalog;
 pub mod department;
@@ -9,6 +10,7 @@ pub mod error;
 pub mod page;
 pub mod region;
 pub mod region_import;
+pub mod workday;
 
 pub use department::Department;
 pub use error::{Error, ErrorKind};
