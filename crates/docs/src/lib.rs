@@ -3,6 +3,7 @@
 //! the row number a spreadsheet shows, so every complaint can name its row — and writing the
 //! spreadsheets people download and fill in (directory templates and versions).
 
+pub mod calendar;
 pub mod directory;
 pub mod refinement;
 pub mod regions;
