@@ -96,6 +96,13 @@ test('the system administrator replaces the one-time password and manages accoun
   await page.screenshot({ path: join(shots, 'admin-account-disabled.png') });
   await page.locator('tr', { has: page.locator('td:text-is("jd.qian")') }).locator('button:has-text("启用")').click();
   await page.waitForSelector('.ok:has-text("已启用账号 jd.qian")');
+  // The holiday calendar the working-day deadlines count by.
+  await page.click('nav >> text=节假日安排');
+  await page.selectOption('select[name=year]', '2026');
+  await page.click('button:text-is("查看")');
+  await page.waitForSelector('#days td:text-is("2026-10-10")');
+  assert.match(await page.textContent('#days'), /2026-10-01[\s\S]*放假[\s\S]*国庆节/);
+  await page.screenshot({ path: join(shots, 'admin-calendar.png'), fullPage: true });
   await page.goto(server.base + '/admin/audit');
   await page.waitForSelector('text=没有权限执行此操作');
   await page.close();

@@ -125,7 +125,7 @@ async fn audit_verify_names_the_first_broken_record() {
     assert!(out.status.success(), "{}", text(&out.stderr));
     let said = text(&out.stdout);
     assert!(
-        said.contains("审计日志完整：共 12 条记录，1 个签名检查点"),
+        said.contains("审计日志完整：共 13 条记录，1 个签名检查点"),
         "{said}"
     );
 

@@ -9,6 +9,7 @@ mod adjustments_api;
 mod admin;
 mod audit;
 mod auth;
+mod calendar;
 mod catalog;
 mod catalog_pages;
 mod cli;

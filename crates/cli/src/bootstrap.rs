@@ -31,6 +31,8 @@ pub fn system_entry(event: &str, object: &str, after: Option<String>) -> AuditEn
 /// NBS 2023 statistical division codes, cut-off 2023-06-30 (see data/README.md).
 pub const TIANJIN_REGIONS: &[u8] = include_bytes!("../../../data/regions/tianjin-2023.csv");
 pub const TIANJIN_DEPARTMENTS: &[u8] = include_bytes!("../../../data/departments/tianjin-city.csv");
+/// The State Council's holiday notices 2004–2026 (see data/README.md).
+pub const OFFICIAL_DAYS: &[u8] = include_bytes!("../../../data/calendar/cn-official-days.csv");
 
 /// The day the shipped tree is valid from: the NBS 2023 cut-off.
 pub fn tianjin_valid_from() -> NaiveDate {
@@ -69,6 +71,13 @@ pub async fn seed_if_empty(db: &DatabaseConnection) -> anyhow::Result<()> {
         }
     }
     seed_directories(db).await?;
+    if jianfu_store::calendar::count(db).await? == 0 {
+        let table = table_from_bytes("cn-official-days.csv", OFFICIAL_DAYS.to_vec())?;
+        let days = jianfu_docs::calendar::official_days(&table)
+            .map_err(|e| anyhow::anyhow!("内置节假日数据有误：{}", e[0]))?;
+        let audit = system_entry("calendar.seed", "calendar", None);
+        jianfu_store::calendar::import(db, &days, &audit).await?;
+    }
     if department::count(db).await? == 0 {
         let departments = shipped_departments()?;
         let audit = system_entry(

@@ -188,6 +188,11 @@ enum ImportCommand {
         /// 文件
         path: PathBuf,
     },
+    /// 导入节假日安排（国务院办公厅每年发布的放假通知）：列为 日期、类型（休/班）、名称，CSV 或 Excel；文件中出现的年份整年替换，任何一行有误则全部不导入
+    Calendar {
+        /// 文件
+        path: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -421,6 +426,32 @@ fn main() -> anyhow::Result<()> {
                     }
                     Err(e) => Err(e.into()),
                 }
+            }
+            Command::Import(ImportCommand::Calendar { path }) => {
+                let db = jianfu::bootstrap::open(&config.database_url()).await?;
+                let table = jianfu_docs::read_table(&path)?;
+                let days = match jianfu_docs::calendar::official_days(&table) {
+                    Ok(days) => days,
+                    Err(errors) => {
+                        for e in &errors {
+                            eprintln!("{e}");
+                        }
+                        anyhow::bail!("文件有 {} 处错误，未导入任何内容", errors.len())
+                    }
+                };
+                let audit = jianfu_domain::audit::AuditEntry {
+                    actor: cli_actor(),
+                    role: "cli".into(),
+                    ..jianfu::bootstrap::system_entry("calendar.import", "calendar", None)
+                };
+                let years = jianfu_store::calendar::import(&db, &days, &audit).await?;
+                let years: Vec<String> = years.iter().map(ToString::to_string).collect();
+                println!(
+                    "已导入 {} 年的节假日安排（{} 天）",
+                    years.join("、"),
+                    days.len()
+                );
+                Ok(())
             }
             Command::Export(ExportCommand::Directory {
                 kind,

@@ -116,14 +116,18 @@ pub enum Perm {
     /// Work on directory adjustments: civil affairs drafts, reviews and publishes, the approver
     /// approves (which step is whose is the adjustment procedure's rule).
     HandleAdjustments,
+    /// Keep the holiday calendar the working-day deadlines count by (system administrator).
+    ManageCalendar,
 }
 
 impl Role {
     pub fn has(self, perm: Perm) -> bool {
         matches!(
             (self, perm),
-            (Role::SystemAdmin, Perm::ManageAccounts)
-                | (Role::SecurityAdmin, Perm::ManageRoles)
+            (
+                Role::SystemAdmin,
+                Perm::ManageAccounts | Perm::ManageCalendar
+            ) | (Role::SecurityAdmin, Perm::ManageRoles)
                 | (Role::AuditAdmin, Perm::ReadAudit)
                 | (Role::CivilAffairs | Role::Approver, Perm::HandleAdjustments)
         ) || (perm == Perm::ViewUnits && !self.is_administrator())

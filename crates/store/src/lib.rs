@@ -4,6 +4,7 @@
 pub mod account;
 pub mod audit;
 pub mod auth;
+pub mod calendar;
 pub mod catalog;
 pub mod db;
 pub mod department;

@@ -10,6 +10,7 @@ pub mod audit_checkpoint;
 pub mod audit_head;
 pub mod audit_log;
 pub mod audit_pending;
+pub mod calendar_day;
 pub mod department;
 pub mod directory_item;
 pub mod directory_refinement;

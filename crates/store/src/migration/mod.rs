@@ -11,6 +11,7 @@ mod m20261128_000005_second_factor;
 mod m20261128_000006_audit_pending;
 mod m20261128_000007_catalog;
 mod m20261201_000008_refinements;
+mod m20261201_000009_calendar;
 
 pub struct Migrator;
 
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000006_audit_pending::Migration),
             Box::new(m20261128_000007_catalog::Migration),
             Box::new(m20261201_000008_refinements::Migration),
+            Box::new(m20261201_000009_calendar::Migration),
         ]
     }
 }

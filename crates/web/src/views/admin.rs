@@ -241,11 +241,12 @@ impl RolesPage {
     }
 }
 
-const PERMS: [(Perm, &str); 5] = [
+const PERMS: [(Perm, &str); 6] = [
     (Perm::ManageAccounts, "账号管理"),
     (Perm::ManageRoles, "角色与安全设置"),
     (Perm::ReadAudit, "审计日志查阅"),
     (Perm::ViewUnits, "辖区单位查看"),
+    (Perm::ManageCalendar, "节假日安排维护"),
     (
         Perm::HandleAdjustments,
         "指导目录调整（起草、审核、审批、发布）",

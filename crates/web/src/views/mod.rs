@@ -3,6 +3,7 @@
 
 mod adjustments;
 mod admin;
+mod calendar;
 mod catalog;
 mod home;
 mod regions;
@@ -66,6 +67,16 @@ pub fn pages() -> Vec<(&'static str, Access, MethodRouter<AppState>)> {
             "/adjustments/{id}/import",
             Access::Perm(P::HandleAdjustments),
             post(adjustments::import),
+        ),
+        (
+            "/admin/calendar",
+            Access::Perm(P::ManageCalendar),
+            get(calendar::show),
+        ),
+        (
+            "/admin/calendar/import",
+            Access::Perm(P::ManageCalendar),
+            post(calendar::import),
         ),
         (
             "/adjustments/{id}/refine",
@@ -172,6 +183,7 @@ impl Nav {
             }
             for (role, label, href) in [
                 (Role::SystemAdmin, "账号管理", "/admin/accounts"),
+                (Role::SystemAdmin, "节假日安排", "/admin/calendar"),
                 (Role::SecurityAdmin, "角色权限", "/admin/roles"),
                 (Role::AuditAdmin, "审计日志", "/admin/audit"),
             ] {
