@@ -7,6 +7,9 @@
 
 mod world;
 
+#[cfg(test)]
+mod pdf_tests;
+
 use chrono::NaiveDate;
 use jianfu_domain::catalog::{DirectoryItem, DirectoryVersion};
 use serde::Serialize;

@@ -1,8 +1,12 @@
-mod common;
+//! Whole documents printed and looked into (bytes, fonts, pages); unit tests of the crate, so
+//! the workspace keeps one integration-test binary.
 
-use common::{day, version};
+#[path = "../examples/sample/mod.rs"]
+mod sample;
+
+use crate::directory_pdf;
 use jianfu_domain::catalog::DirectoryKind;
-use jianfu_print::directory_pdf;
+use sample::{day, version};
 
 fn contains(haystack: &[u8], needle: &str) -> bool {
     haystack
