@@ -50,9 +50,16 @@ def wait_ready(url, proc, timeout=30.0):
     raise SystemExit(f"{url} not ready")
 
 
+# Every server started, so that a run that fails part-way leaves none behind to answer (and be
+# measured by) the next run.
+SPAWNED = []
+
+
 def spawn(args, env=None):
-    return subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                             env={**os.environ, "JIANFU_LOG": "warn", **(env or {})})
+    SPAWNED.append(proc)
+    return proc
 
 
 def stop(proc):
@@ -117,6 +124,8 @@ def main():
     ap.add_argument("--audit-writes", type=int, default=20000)
     ap.add_argument("--audit-records", type=int, default=1_000_000)
     args = ap.parse_args()
+    if shutil.which("wrk") is None:
+        sys.exit("wrk is missing: apt-get install wrk")
 
     print("== building release binaries", flush=True)
     sh("cargo", "build", "--release", "--locked", "-p", "jianfu", "-p", "jianfu-bench-anchors",
@@ -350,4 +359,9 @@ def write_report(args, best, ready_ms, rss_idle, rss_loaded, rss_peak, national,
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    finally:
+        for proc in SPAWNED:
+            if proc.poll() is None:
+                proc.kill()
