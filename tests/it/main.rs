@@ -7,6 +7,7 @@ mod support;
 mod accounts;
 mod adjustments_api;
 mod admin;
+mod admissions;
 mod audit;
 mod auth;
 mod calendar;

@@ -10,8 +10,22 @@ use std::fmt;
 
 use chrono::NaiveDate;
 
+use serde::{Deserialize, Serialize};
+
+use crate::RegionCode;
 use crate::account::Role;
+use crate::catalog::Applicability;
 use crate::workday::Calendar;
+
+/// The units a task is for: one unit, or every unit of a kind below it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScopeEntry {
+    pub unit: RegionCode,
+    /// The unit's whole subtree rather than the unit alone.
+    pub subtree: bool,
+    /// Which village-level units of the subtree: villages, communities or both.
+    pub applies: Applicability,
+}
 
 /// Where an application stands.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,6 +55,34 @@ pub enum Stage {
 }
 
 impl Stage {
+    /// The stage for its stored code and note (the reason of a return, rejection or
+    /// revocation).
+    pub fn from_code(code: &str, note: Option<String>) -> Option<Stage> {
+        let note = note.unwrap_or_default();
+        Some(match code {
+            "draft" => Stage::Draft,
+            "countersigning" => Stage::Countersigning,
+            "submitted" => Stage::Submitted,
+            "passed" => Stage::Passed,
+            "returned" => Stage::Returned { reason: note },
+            "approved" => Stage::Approved,
+            "rejected" => Stage::Rejected { reason: note },
+            "withdrawn" => Stage::Withdrawn,
+            "revoked" => Stage::Revoked { reason: note },
+            _ => return None,
+        })
+    }
+
+    /// The reason a return, rejection or revocation gave.
+    pub fn note(&self) -> Option<&str> {
+        match self {
+            Stage::Returned { reason } | Stage::Rejected { reason } | Stage::Revoked { reason } => {
+                Some(reason)
+            }
+            _ => None,
+        }
+    }
+
     /// The stage's stable code (stored, and named in the API's refusals).
     pub fn code(&self) -> &'static str {
         match self {

@@ -2,6 +2,7 @@
 //! and MySQL/MariaDB; repositories per capability return domain types, never entities.
 
 pub mod account;
+pub mod admission;
 pub mod audit;
 pub mod auth;
 pub mod calendar;

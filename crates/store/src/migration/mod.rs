@@ -12,6 +12,7 @@ mod m20261128_000006_audit_pending;
 mod m20261128_000007_catalog;
 mod m20261201_000008_refinements;
 mod m20261201_000009_calendar;
+mod m20261201_000010_admissions;
 
 pub struct Migrator;
 
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000007_catalog::Migration),
             Box::new(m20261201_000008_refinements::Migration),
             Box::new(m20261201_000009_calendar::Migration),
+            Box::new(m20261201_000010_admissions::Migration),
         ]
     }
 }
