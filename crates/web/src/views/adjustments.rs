@@ -7,6 +7,7 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
+use axum::extract::multipart::MultipartRejection;
 use axum::extract::rejection::FormRejection;
 use axum::extract::{Multipart, Path, State};
 use axum::http::StatusCode;
@@ -606,32 +607,13 @@ pub async fn import(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(id): Path<i64>,
-    form: Result<Multipart, axum::extract::multipart::MultipartRejection>,
+    form: Result<Multipart, MultipartRejection>,
 ) -> Result<Response, PageError> {
     // Who may import is settled before the body is looked at.
     let view = adjustment_for(&state, &user, id).await?;
-    let mut form = form.map_err(|e| Error::InvalidQuery(format!("上传的表单无法读取：{e}")))?;
-    let (mut csrf, mut file) = (String::new(), (String::new(), Vec::new()));
-    while let Some(field) = form
-        .next_field()
-        .await
-        .map_err(|e| Error::InvalidQuery(format!("上传的表单无法读取：{e}")))?
-    {
-        match field.name() {
-            Some("csrf") => csrf = field.text().await.unwrap_or_default(),
-            Some("file") => {
-                let name = field.file_name().unwrap_or_default().to_lowercase();
-                let bytes = field
-                    .bytes()
-                    .await
-                    .map_err(|e| Error::InvalidQuery(format!("文件上传未完成：{e}")))?;
-                file = (name, bytes.to_vec());
-            }
-            _ => {}
-        }
-    }
-    user.check_csrf(&csrf)?;
-    let result = procedure::import(&state, &user, &view, &file.0, file.1).await;
+    let upload = super::upload(form).await?;
+    user.check_csrf(&upload.csrf)?;
+    let result = procedure::import(&state, &user, &view, &upload.name, upload.bytes).await;
     outcome(&state, &user, id, result, |n| format!("imported={n}")).await
 }
 

@@ -5,6 +5,7 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
+use axum::extract::multipart::MultipartRejection;
 use axum::extract::{Multipart, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -114,38 +115,19 @@ pub async fn show(
 pub async fn import(
     State(state): State<AppState>,
     user: CurrentUser,
-    form: Result<Multipart, axum::extract::multipart::MultipartRejection>,
+    form: Result<Multipart, MultipartRejection>,
 ) -> Result<Response, PageError> {
     user.require(&state, Perm::ManageCalendar, OBJECT).await?;
-    let mut form = form.map_err(|e| Error::InvalidQuery(format!("上传的表单无法读取：{e}")))?;
-    let (mut csrf, mut file) = (String::new(), (String::new(), Vec::new()));
-    while let Some(field) = form
-        .next_field()
-        .await
-        .map_err(|e| Error::InvalidQuery(format!("上传的表单无法读取：{e}")))?
-    {
-        match field.name() {
-            Some("csrf") => csrf = field.text().await.unwrap_or_default(),
-            Some("file") => {
-                let name = field.file_name().unwrap_or_default().to_lowercase();
-                let bytes = field
-                    .bytes()
-                    .await
-                    .map_err(|e| Error::InvalidQuery(format!("文件上传未完成：{e}")))?;
-                file = (name, bytes.to_vec());
-            }
-            _ => {}
-        }
-    }
-    user.check_csrf(&csrf)?;
+    let upload = super::upload(form).await?;
+    user.check_csrf(&upload.csrf)?;
     let refuse = |error: String, rows: Vec<String>| async {
         let page = page(&state, &user, None, (None, Some(error), rows)).await?;
         Ok::<_, PageError>((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
     };
-    if file.0.is_empty() || file.1.is_empty() {
+    if upload.name.is_empty() || upload.bytes.is_empty() {
         return refuse("请选择要导入的文件".into(), Vec::new()).await;
     }
-    let table = match jianfu_docs::table::table_from_bytes(&file.0, file.1) {
+    let table = match jianfu_docs::table::table_from_bytes(&upload.name, upload.bytes) {
         Ok(t) => t,
         Err(e) => return refuse(e.to_string(), Vec::new()).await,
     };

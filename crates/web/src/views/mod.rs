@@ -246,6 +246,50 @@ pub fn encode(s: &str) -> String {
 /// The MIME type of .xlsx files.
 pub const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
+/// A file form as the import pages send it: its anti-forgery token and one file.
+pub struct Upload {
+    pub csrf: String,
+    /// The file's name, lowercased (its ending tells how to read it); empty when none chosen.
+    pub name: String,
+    pub bytes: Vec<u8>,
+}
+
+/// Reads a `multipart/form-data` body with a `csrf` field and a `file` field. Call it only
+/// once the caller may upload here: the body is read now.
+pub async fn upload(
+    form: Result<axum::extract::Multipart, axum::extract::multipart::MultipartRejection>,
+) -> Result<Upload, jianfu_domain::Error> {
+    let unreadable =
+        |e: String| jianfu_domain::Error::InvalidQuery(format!("上传的表单无法读取：{e}"));
+    let mut form = form.map_err(|e| unreadable(e.to_string()))?;
+    let mut upload = Upload {
+        csrf: String::new(),
+        name: String::new(),
+        bytes: Vec::new(),
+    };
+    while let Some(field) = form
+        .next_field()
+        .await
+        .map_err(|e| unreadable(e.to_string()))?
+    {
+        match field.name() {
+            Some("csrf") => upload.csrf = field.text().await.unwrap_or_default(),
+            Some("file") => {
+                upload.name = field.file_name().unwrap_or_default().to_lowercase();
+                upload.bytes = field
+                    .bytes()
+                    .await
+                    .map_err(|e| {
+                        jianfu_domain::Error::InvalidQuery(format!("文件上传未完成：{e}"))
+                    })?
+                    .to_vec();
+            }
+            _ => {}
+        }
+    }
+    Ok(upload)
+}
+
 /// A file to download: `ascii` for old clients, `name` (Chinese) for every current browser.
 pub fn attachment(bytes: Vec<u8>, mime: &str, ascii: &str, name: &str) -> axum::response::Response {
     use axum::http::header;
