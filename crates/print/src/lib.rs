@@ -55,6 +55,77 @@ pub fn directory_pdf(
     )
 }
 
+/// One step of the procedure as the form prints it.
+#[derive(Debug, Clone, Serialize)]
+pub struct FormStep {
+    /// 申请 / 会签 / 初审 / 审批 / 退回 / 重新提交 / 撤销 …
+    pub step: String,
+    /// The body that acted, e.g. "和平区民政局" or "和平区委区政府".
+    pub body: String,
+    /// Who signed it (the official's display name).
+    pub signer: String,
+    /// The opinion or reason written with it (may be empty).
+    pub opinion: String,
+    /// Beijing time, "2026-12-02 10:31".
+    pub at: String,
+}
+
+/// The approval form of an admitted task (准入事项审批表).
+#[derive(Debug, Clone, Serialize)]
+pub struct ApprovalForm {
+    /// The admitted task's code, e.g. "ZR-120101-2026-001".
+    pub task_code: String,
+    /// Application number, e.g. 17.
+    pub application_id: i64,
+    /// The level that approved it, e.g. "天津市和平区" or "天津市".
+    pub level: String,
+    pub title: String,
+    pub department: String,
+    /// Names of countersigning departments (may be empty).
+    pub co_departments: Vec<String>,
+    pub content: String,
+    pub basis: String,
+    /// Described scope, e.g. "和平区全部社区；劝业场街道花园路社区".
+    pub scope: String,
+    /// "2027-01-15 至 2027-03-15".
+    pub period: String,
+    /// "每个村（社区）约 2 小时".
+    pub workload: String,
+    /// Funding and working conditions provided (费随事转).
+    pub support: String,
+    /// Whether the applicant proposed it become a permanent directory item.
+    pub permanent: bool,
+    pub steps: Vec<FormStep>,
+    /// "有效" or "已撤销：<reason>".
+    pub status: String,
+    /// A fingerprint of the stored record (hex), printed as 校验码 so a paper copy can be checked against the system.
+    pub digest: String,
+}
+
+const APPROVAL_FORM_TEMPLATE: &str = include_str!("../templates/approval_form.typ");
+
+/// The approval form as an A4 portrait PDF: title, task code and application number, the
+/// approved fields in a bordered two-column table, the procedure (办理过程) as a table whose
+/// header is repeated on every page, the status, the 校验码 and a footer with the page count
+/// and the day it was generated.
+pub fn approval_form_pdf(
+    form: &ApprovalForm,
+    generated_on: NaiveDate,
+) -> Result<Vec<u8>, PrintError> {
+    let data = FormData::of(form, generated_on);
+    let ident = format!(
+        "jianfu-approval-form-{}-{}",
+        form.task_code, form.application_id
+    );
+    render(
+        "approval_form.typ",
+        APPROVAL_FORM_TEMPLATE,
+        &data,
+        generated_on,
+        ident,
+    )
+}
+
 /// Typesets `template` with `data` as `/data.json` and exports it. `ident` names the document
 /// stably across renders (the PDF's document ID is derived from it).
 fn render(
@@ -65,19 +136,25 @@ fn render(
     ident: String,
 ) -> Result<Vec<u8>, PrintError> {
     let world = PrintWorld::new(name, template, serde_json::to_vec(data)?, today);
-    // Warnings (none are expected from our templates) do not stop printing.
-    let document: PagedDocument = typst::compile(&world)
-        .output
-        .map_err(|errors| PrintError::Typeset(world.describe(&errors)))?;
-    let options = PdfOptions {
-        ident: Smart::Custom(ident),
-        ..PdfOptions::default()
-    };
-    let pdf =
-        typst_pdf::pdf(&document, &options).map_err(|e| PrintError::Export(world.describe(&e)));
+    let pdf = typeset(&world).and_then(|document| {
+        let options = PdfOptions {
+            ident: Smart::Custom(ident),
+            ..PdfOptions::default()
+        };
+        typst_pdf::pdf(&document, &options).map_err(|e| PrintError::Export(world.describe(&e)))
+    });
     // typst memoizes across calls; without eviction a long-running server's cache only grows.
     typst::comemo::evict(10);
     pdf
+}
+
+/// The pages of `world`'s document, before they are written as PDF (the tests read the text
+/// laid out on them).
+fn typeset(world: &PrintWorld) -> Result<PagedDocument, PrintError> {
+    // Warnings (none are expected from our templates) do not stop printing.
+    typst::compile(world)
+        .output
+        .map_err(|errors| PrintError::Typeset(world.describe(&errors)))
 }
 
 /// What `templates/directory.typ` reads.
@@ -182,6 +259,133 @@ fn details(item: &DirectoryItem) -> Vec<(&'static str, String)> {
     lines
 }
 
+/// What `templates/approval_form.typ` reads. Every text is filled in ("—" for an empty one)
+/// and can break where a line must, so the template only lays it out.
+#[derive(Serialize)]
+struct FormData {
+    title: &'static str,
+    /// The PDF's title: the form's and the task code.
+    doc_title: String,
+    /// Under the title: the task code and the application number.
+    subtitle: String,
+    /// Above the table, left: the level that approved it.
+    level: String,
+    /// (label, text) rows of the two-column table; a long label says where its line breaks.
+    fields: Vec<(&'static str, String)>,
+    steps_heading: &'static str,
+    step_columns: [&'static str; 5],
+    /// 环节, 办理单位, 签署人, 意见, 时间 of each step.
+    steps: Vec<[String; 5]>,
+    /// The one row of a procedure without steps.
+    no_steps: &'static str,
+    status: (&'static str, String),
+    digest: String,
+    footer: String,
+}
+
+/// What an empty text prints as.
+const NOTHING: &str = "—";
+
+/// Longest stretch of characters printed without a place to break (see `breakable`), about
+/// as many as the narrowest line each is printed in holds of the widest Latin letters: the
+/// values of the two-column table (some 34 em wide)…
+const FIELD_RUN: usize = 24;
+/// …the columns 环节 (4 em), 办理单位 (11 em), 签署人 (4 em), 意见 (20 em) and 时间 (5.6 em,
+/// whose "2026-12-02" stays whole)…
+const STEP_RUNS: [usize; 5] = [4, 10, 4, 20, 10];
+/// …and the full-width lines under the title and at the end (a SHA-256 in hex stays whole).
+const LINE_RUN: usize = 64;
+
+impl FormData {
+    fn of(form: &ApprovalForm, generated_on: NaiveDate) -> FormData {
+        let cell = |s: &str| breakable(&filled(s), FIELD_RUN);
+        let co_departments: Vec<&str> = form
+            .co_departments
+            .iter()
+            .map(|d| d.trim())
+            .filter(|d| !d.is_empty())
+            .collect();
+        let co_departments = if co_departments.is_empty() {
+            "无".to_owned()
+        } else {
+            co_departments.join("、")
+        };
+        FormData {
+            title: "村（社区）工作事务准入审批表",
+            doc_title: format!("村（社区）工作事务准入审批表 {}", form.task_code.trim()),
+            subtitle: breakable(
+                &format!(
+                    "{}　申请编号 {}",
+                    filled(&form.task_code),
+                    form.application_id
+                ),
+                LINE_RUN,
+            ),
+            level: breakable(&format!("审批层级：{}", filled(&form.level)), LINE_RUN),
+            fields: vec![
+                ("事项名称", cell(&form.title)),
+                ("申请单位", cell(&form.department)),
+                ("会签单位", cell(&co_departments)),
+                ("任务内容", cell(&form.content)),
+                ("政策依据", cell(&form.basis)),
+                ("实施范围", cell(&form.scope)),
+                ("实施期限", cell(&form.period)),
+                ("预计工作量", cell(&form.workload)),
+                ("经费和工作条件保障\n（费随事转）", cell(&form.support)),
+                (
+                    "是否建议纳入\n指导目录",
+                    if form.permanent { "是" } else { "否" }.to_owned(),
+                ),
+            ],
+            steps_heading: "办理过程",
+            step_columns: ["环节", "办理单位", "签署人", "意见", "时间"],
+            steps: form
+                .steps
+                .iter()
+                .map(|s| {
+                    let texts = [&s.step, &s.body, &s.signer, &s.opinion, &s.at];
+                    std::array::from_fn(|i| breakable(&filled(texts[i]), STEP_RUNS[i]))
+                })
+                .collect(),
+            no_steps: NOTHING,
+            status: ("状态", cell(&form.status)),
+            digest: breakable(&format!("校验码：{}", filled(&form.digest)), LINE_RUN),
+            footer: format!("生成日期 {generated_on}"),
+        }
+    }
+}
+
+/// `text` without surrounding blanks, or "—" when nothing is left.
+fn filled(text: &str) -> String {
+    match text.trim() {
+        "" => NOTHING.to_owned(),
+        t => t.to_owned(),
+    }
+}
+
+/// `text` with a zero-width space after every `run` characters of a stretch that has no
+/// place to break (an address, a number, a long Latin word), so that typst, which never breaks
+/// inside a word on its own, wraps it rather than letting it run out of its cell. Chinese text
+/// breaks between any two characters already and is left alone.
+fn breakable(text: &str, run: usize) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut unbroken = 0;
+    for c in text.chars() {
+        // Below U+2E80 (CJK radicals) are the scripts that break only at spaces and hyphens.
+        if c.is_whitespace() || c as u32 >= 0x2E80 {
+            unbroken = 0;
+        } else {
+            if unbroken == run {
+                out.push('\u{200B}');
+                unbroken = 0;
+            }
+            unbroken += 1;
+        }
+        out.push(c);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -283,5 +487,95 @@ mod tests {
         assert!(first == again, "rendering is deterministic");
         let later = directory_pdf(&v, day("2024-05-21")).unwrap();
         assert!(first != later, "the generation day is printed");
+    }
+
+    fn form() -> ApprovalForm {
+        ApprovalForm {
+            task_code: "ZR-120000-2026-003".into(),
+            application_id: 9,
+            level: "天津市".into(),
+            title: " 社区消防安全检查 ".into(),
+            department: "天津市消防救援总队".into(),
+            co_departments: vec![],
+            content: "检查楼道堆物".into(),
+            basis: "".into(),
+            scope: "全市社区".into(),
+            period: "2027-01-15 至 2027-03-15".into(),
+            workload: "  ".into(),
+            support: "提供检查表".into(),
+            permanent: true,
+            steps: vec![FormStep {
+                step: "申请".into(),
+                body: "天津市消防救援总队".into(),
+                signer: "刘洋".into(),
+                opinion: String::new(),
+                at: "2026-12-01 08:00".into(),
+            }],
+            status: "有效".into(),
+            digest: "".into(),
+        }
+    }
+
+    #[test]
+    fn the_form_data_fills_every_blank() {
+        let data = FormData::of(&form(), day("2026-12-02"));
+        assert_eq!(data.title, "村（社区）工作事务准入审批表");
+        assert_eq!(
+            data.doc_title,
+            "村（社区）工作事务准入审批表 ZR-120000-2026-003"
+        );
+        assert_eq!(data.subtitle, "ZR-120000-2026-003　申请编号 9");
+        assert_eq!(data.level, "审批层级：天津市");
+        let field = |label: &str| {
+            data.fields
+                .iter()
+                .find(|(l, _)| *l == label)
+                .map(|(_, text)| text.as_str())
+                .unwrap()
+        };
+        assert_eq!(field("事项名称"), "社区消防安全检查");
+        assert_eq!(field("会签单位"), "无");
+        assert_eq!(field("政策依据"), "—");
+        assert_eq!(field("预计工作量"), "—");
+        assert_eq!(field("是否建议纳入\n指导目录"), "是");
+        assert_eq!(data.fields.len(), 10);
+        assert_eq!(
+            data.steps,
+            [[
+                "申请".to_owned(),
+                "天津市消防救援总队".to_owned(),
+                "刘洋".to_owned(),
+                "—".to_owned(),
+                "2026-12-01 08:00".to_owned(),
+            ]]
+        );
+        assert_eq!(data.status, ("状态", "有效".to_owned()));
+        assert_eq!(data.digest, "校验码：—");
+        assert_eq!(data.footer, "生成日期 2026-12-02");
+
+        let mut f = form();
+        f.co_departments = vec!["市卫生健康委".into(), " ".into(), "市财政局".into()];
+        f.permanent = false;
+        let data = FormData::of(&f, day("2026-12-02"));
+        assert_eq!(
+            data.fields[2],
+            ("会签单位", "市卫生健康委、市财政局".to_owned())
+        );
+        assert_eq!(data.fields[9], ("是否建议纳入\n指导目录", "否".to_owned()));
+    }
+
+    #[test]
+    fn long_unbroken_runs_get_places_to_break() {
+        let zws = '\u{200B}';
+        assert_eq!(breakable("中文从不需要", 2), "中文从不需要");
+        assert_eq!(breakable("ab cd", 2), "ab cd");
+        assert_eq!(breakable("abcde", 2), format!("ab{zws}cd{zws}e"));
+        assert_eq!(breakable("abc中abc", 2), format!("ab{zws}c中ab{zws}c"));
+        let digest = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+        assert_eq!(breakable(digest, LINE_RUN), digest);
+        assert_eq!(
+            breakable(&"a".repeat(50), FIELD_RUN).matches(zws).count(),
+            2
+        );
     }
 }

@@ -4,9 +4,18 @@
 #[path = "../examples/sample/mod.rs"]
 mod sample;
 
-use crate::directory_pdf;
+#[path = "../examples/sample/form.rs"]
+mod sample_form;
+
+use crate::world::PrintWorld;
+use crate::{
+    APPROVAL_FORM_TEMPLATE, ApprovalForm, FormData, FormStep, approval_form_pdf, directory_pdf,
+    typeset,
+};
 use jianfu_domain::catalog::DirectoryKind;
 use sample::{day, version};
+use sample_form::approval_form;
+use typst::layout::{Frame, FrameItem};
 
 fn contains(haystack: &[u8], needle: &str) -> bool {
     haystack
@@ -20,6 +29,37 @@ fn pages(pdf: &[u8]) -> usize {
     pdf.windows(needle.len() + 1)
         .filter(|w| &w[..needle.len()] == needle && !w[needle.len()].is_ascii_alphanumeric())
         .count()
+}
+
+/// The text typst laid out on each page, in the order it was placed (a PDF's text is glyph
+/// numbers in compressed streams; this is what they were made from).
+fn page_texts(form: &ApprovalForm, generated_on: chrono::NaiveDate) -> Vec<String> {
+    fn collect(frame: &Frame, out: &mut String) {
+        for (_, item) in frame.items() {
+            match item {
+                FrameItem::Group(group) => collect(&group.frame, out),
+                FrameItem::Text(text) => out.push_str(&text.text),
+                _ => {}
+            }
+        }
+    }
+    let data = serde_json::to_vec(&FormData::of(form, generated_on)).unwrap();
+    let world = PrintWorld::new(
+        "approval_form.typ",
+        APPROVAL_FORM_TEMPLATE,
+        data,
+        generated_on,
+    );
+    typeset(&world)
+        .unwrap()
+        .pages()
+        .iter()
+        .map(|page| {
+            let mut text = String::new();
+            collect(&page.frame, &mut text);
+            text
+        })
+        .collect()
 }
 
 #[test]
@@ -54,4 +94,128 @@ fn characters_missing_from_the_fonts_do_not_stop_printing() {
     v.items[1].basis = "}{ ) ] // /* 未闭合".into();
     let pdf = directory_pdf(&v, day("2024-05-20")).unwrap();
     assert!(pdf.starts_with(b"%PDF"));
+}
+
+#[test]
+fn a_short_approval_form_prints_on_one_page() {
+    let pdf = approval_form_pdf(&approval_form(5), day("2026-12-02")).unwrap();
+    assert!(pdf.starts_with(b"%PDF"));
+    assert_eq!(pages(&pdf), 1);
+    assert!(contains(&pdf, "NotoSerifCJKsc-Regular"));
+    assert!(contains(&pdf, "NotoSansCJKsc-Bold"));
+}
+
+#[test]
+fn eighty_steps_run_onto_more_pages_with_the_header_on_each() {
+    let form = approval_form(80);
+    assert_eq!(form.steps.len(), 80);
+    let pdf = approval_form_pdf(&form, day("2026-12-02")).unwrap();
+    assert!(pdf.starts_with(b"%PDF"));
+    let count = pages(&pdf);
+    assert!(count > 1, "80 steps need more than one page: {count}");
+    let texts = page_texts(&form, day("2026-12-02"));
+    assert_eq!(texts.len(), count);
+    for (n, text) in texts.iter().enumerate() {
+        assert!(
+            text.contains(&format!("第 {} 页 / 共 {count} 页", n + 1)),
+            "{text}"
+        );
+        assert!(text.contains("生成日期 2026-12-02"));
+        // Every page with steps on it (张志强 signs each 退回) starts with the table's header.
+        if text.contains("张志强") {
+            assert!(
+                text.contains("环节办理单位签署人意见时间"),
+                "page {}: {text}",
+                n + 1
+            );
+        }
+    }
+    assert!(texts[1].contains("张志强"), "the steps go on on page 2");
+    let last = texts.last().unwrap();
+    assert!(last.contains("同意准入。"));
+    assert!(
+        last.contains("校验码：9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08")
+    );
+}
+
+#[test]
+fn the_same_form_and_day_print_the_same_bytes() {
+    let form = approval_form(8);
+    let first = approval_form_pdf(&form, day("2026-12-02")).unwrap();
+    // Forget typst's memoized results, so the second render is done afresh.
+    typst::comemo::evict(0);
+    let again = approval_form_pdf(&form, day("2026-12-02")).unwrap();
+    assert!(first == again, "rendering is deterministic");
+    let later = approval_form_pdf(&form, day("2026-12-03")).unwrap();
+    assert!(first != later, "the generation day is printed");
+}
+
+#[test]
+fn the_form_shows_its_title_code_fields_and_signers() {
+    let texts = page_texts(&approval_form(5), day("2026-12-02"));
+    let [text] = &texts[..] else {
+        panic!("one page: {texts:?}")
+    };
+    for expected in [
+        "村（社区）工作事务准入审批表",
+        "ZR-120101-2026-001　申请编号 17",
+        "审批层级：天津市和平区",
+        "会签单位和平区卫生健康委员会、和平区财政局",
+        "是否建议纳入指导目录否",
+        "办理过程",
+        "王海燕",
+        "张志强",
+        "2026-12-02 10:31",
+        "状态有效",
+        "第 1 页 / 共 1 页",
+    ] {
+        assert!(
+            text.contains(expected),
+            "{expected} is missing from: {text}"
+        );
+    }
+}
+
+#[test]
+fn markup_and_long_unbroken_text_print_as_written() {
+    let mut form = approval_form(5);
+    form.title = "#set text(red) *粗* $x$ [链接](http://a) \\ }{ ) ] // /* 未闭合".into();
+    form.basis = "https://example.invalid/".to_owned() + &"a".repeat(300);
+    form.co_departments = vec![" ".into()];
+    form.support = String::new();
+    form.steps[0].step = "撤销".into();
+    form.steps[1].signer = "x".repeat(120);
+    form.status = "已撤销：区委区政府决定停止实施".into();
+    let pdf = approval_form_pdf(&form, day("2026-12-02")).unwrap();
+    assert!(pdf.starts_with(b"%PDF"));
+    let text = page_texts(&form, day("2026-12-02")).concat();
+    for expected in [
+        "#set text(red) *粗* $x$ [链接](http://a) \\ }{ ) ] // /* 未闭合",
+        "会签单位无",
+        "经费和工作条件保障（费随事转）—",
+        "状态已撤销：区委区政府决定停止实施",
+    ] {
+        assert!(
+            text.contains(expected),
+            "{expected} is missing from: {text}"
+        );
+    }
+}
+
+#[test]
+fn a_form_without_steps_still_prints() {
+    let mut form = approval_form(0);
+    assert!(form.steps.is_empty());
+    form.steps.push(FormStep {
+        step: String::new(),
+        body: String::new(),
+        signer: String::new(),
+        opinion: String::new(),
+        at: String::new(),
+    });
+    let pdf = approval_form_pdf(&form, day("2026-12-02")).unwrap();
+    assert!(pdf.starts_with(b"%PDF"));
+    form.steps.clear();
+    let pdf = approval_form_pdf(&form, day("2026-12-02")).unwrap();
+    assert_eq!(pages(&pdf), 1);
 }
