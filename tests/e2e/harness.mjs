@@ -41,14 +41,15 @@ const env = { ...process.env, JIANFU_DATABASE_URL: '', JIANFU_LOG: 'warn' };
 
 /**
  * Starts `jianfu serve` on a fresh data folder. `users` are opened first with `jianfu user add`
- * ({username, role, region, password}); the three administrators' one-time passwords, which the
- * first start prints once, are returned as `admins`.
+ * ({username, role, region, password}, plus department for a department officer); the three
+ * administrators' one-time passwords, which the first start prints once, are returned as `admins`.
  */
 export async function startServer({ users = [] } = {}) {
   const dataDir = mkdtempSync(join(tmpdir(), 'jianfu-e2e-'));
   for (const u of users) {
+    const dept = u.department ? ['--department', u.department] : [];
     const r = spawnSync(bin(), ['user', 'add', '--username', u.username, '--role', u.role,
-      '--region', u.region, '--password-stdin', '--data-dir', dataDir], { env, input: `${u.password}\n` });
+      '--region', u.region, ...dept, '--password-stdin', '--data-dir', dataDir], { env, input: `${u.password}\n` });
     if (r.status !== 0) throw new Error(`user add ${u.username}: ${r.stderr}`);
   }
   const port = await freePort();

@@ -54,21 +54,25 @@ async fn an_application_goes_from_draft_to_an_admitted_task_and_back_on_every_ba
 
         let applicant = By {
             username: "jy.zhang",
+            name: "区教育局演示",
             role: Role::DepartmentOfficer,
             department: Some("120101-jy"),
         };
         let cosigner = By {
             username: "ws.li",
+            name: "区卫健委演示",
             role: Role::DepartmentOfficer,
             department: Some("120101-ws"),
         };
         let civil = By {
             username: "mz.wang",
+            name: "区民政局演示",
             role: Role::CivilAffairs,
             department: None,
         };
         let approver = By {
             username: "sp.zhao",
+            name: "区审批演示",
             role: Role::Approver,
             department: None,
         };
@@ -79,7 +83,6 @@ async fn an_application_goes_from_draft_to_an_admitted_task_and_back_on_every_ba
                 let on = Today {
                     day: today,
                     calendar: &calendar,
-                    notice_days: 30,
                 };
                 admission::act(db, id, &action, by, on, &audit).await
             }
@@ -152,7 +155,6 @@ async fn an_application_goes_from_draft_to_an_admitted_task_and_back_on_every_ba
         let on = Today {
             day: today,
             calendar: &calendar,
-            notice_days: 30,
         };
         let e = admission::act(db, soon, &Action::Submit, applicant, on, &audit)
             .await

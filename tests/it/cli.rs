@@ -109,7 +109,7 @@ async fn import_exit_codes_and_a_repeatable_first_start() {
         .unwrap();
     let total: u64 = counts.iter().map(|(_, n)| n).sum();
     assert_eq!(total, 5934 + 1);
-    assert_eq!(jianfu_store::department::count(&conn).await.unwrap(), 48);
+    assert_eq!(jianfu_store::department::count(&conn).await.unwrap(), 60);
     conn.close().await.unwrap();
     db.finish().await;
 }

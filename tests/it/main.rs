@@ -8,6 +8,7 @@ mod accounts;
 mod adjustments_api;
 mod admin;
 mod admissions;
+mod admissions_api;
 mod audit;
 mod auth;
 mod calendar;

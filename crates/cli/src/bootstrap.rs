@@ -31,6 +31,9 @@ pub fn system_entry(event: &str, object: &str, after: Option<String>) -> AuditEn
 /// NBS 2023 statistical division codes, cut-off 2023-06-30 (see data/README.md).
 pub const TIANJIN_REGIONS: &[u8] = include_bytes!("../../../data/regions/tianjin-2023.csv");
 pub const TIANJIN_DEPARTMENTS: &[u8] = include_bytes!("../../../data/departments/tianjin-city.csv");
+/// Demo departments of 和平区, so a district's own admissions can be shown and tested.
+pub const HEPING_DEPARTMENTS: &[u8] =
+    include_bytes!("../../../data/departments/tianjin-heping-demo.csv");
 /// The State Council's holiday notices 2004–2026 (see data/README.md).
 pub const OFFICIAL_DAYS: &[u8] = include_bytes!("../../../data/calendar/cn-official-days.csv");
 
@@ -79,10 +82,14 @@ pub async fn seed_if_empty(db: &DatabaseConnection) -> anyhow::Result<()> {
         jianfu_store::calendar::import(db, &days, &audit).await?;
     }
     if department::count(db).await? == 0 {
-        let departments = shipped_departments()?;
+        let mut departments = shipped_departments("tianjin-city.csv", TIANJIN_DEPARTMENTS)?;
+        departments.extend(shipped_departments(
+            "tianjin-heping-demo.csv",
+            HEPING_DEPARTMENTS,
+        )?);
         let audit = system_entry(
             "department.seed",
-            "tianjin-city.csv",
+            "tianjin-city.csv,tianjin-heping-demo.csv",
             Some(format!("{{\"departments\":{}}}", departments.len())),
         );
         department::insert_all(db, &departments, tianjin_valid_from(), &audit).await?;
@@ -208,8 +215,8 @@ async fn seed_directories(db: &DatabaseConnection) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn shipped_departments() -> anyhow::Result<Vec<Department>> {
-    let table = table_from_bytes("tianjin-city.csv", TIANJIN_DEPARTMENTS.to_vec())?;
+fn shipped_departments(file: &str, bytes: &[u8]) -> anyhow::Result<Vec<Department>> {
+    let table = table_from_bytes(file, bytes.to_vec())?;
     let col = |name: &str| {
         table
             .column(&[name])
@@ -281,7 +288,7 @@ pub async fn first_administrators(
 
 /// Demo accounts, one or more per role, in real Tianjin units: the city, 和平区 with one of its
 /// subdistricts and communities, and 蓟州区 with a town and a village.
-pub const DEMO_ACCOUNTS: [(&str, &str, Role, &str, Option<&str>); 11] = [
+pub const DEMO_ACCOUNTS: [(&str, &str, Role, &str, Option<&str>); 13] = [
     ("demo.mz", "市民政局演示", Role::CivilAffairs, "12", None),
     ("demo.sp", "市委市政府审批演示", Role::Approver, "12", None),
     (
@@ -332,6 +339,20 @@ pub const DEMO_ACCOUNTS: [(&str, &str, Role, &str, Option<&str>); 11] = [
         Role::VillageWorker,
         "120119100201",
         None,
+    ),
+    (
+        "demo.hp.jy",
+        "和平区教育局演示",
+        Role::DepartmentOfficer,
+        "120101",
+        Some("120101000000-004"),
+    ),
+    (
+        "demo.hp.wj",
+        "和平区卫生健康委演示",
+        Role::DepartmentOfficer,
+        "120101",
+        Some("120101000000-007"),
     ),
     ("demo.jc", "联合检查组演示", Role::Inspector, "12", None),
     (

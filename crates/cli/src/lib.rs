@@ -5,3 +5,4 @@ pub mod bootstrap;
 pub mod config;
 pub mod directory;
 pub mod import;
+pub mod webhook;

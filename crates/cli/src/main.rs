@@ -632,6 +632,10 @@ async fn audit_verify(config: &Config) -> anyhow::Result<()> {
 
 /// How often a running server signs the audit chain head.
 const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_secs(600);
+/// How often a running server sends departments' webhook deliveries that are due.
+const SEND_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
+/// How often a running server looks for admission steps past their deadline.
+const REMIND_EVERY: std::time::Duration = std::time::Duration::from_secs(3600);
 
 /// How often a running server chains pending audit records: often enough that a record is
 /// protected by the chain within a fraction of a second, rarely enough to chain them in batches.
@@ -639,6 +643,18 @@ const CHAIN_EVERY: std::time::Duration = std::time::Duration::from_millis(200);
 
 fn beijing() -> chrono::FixedOffset {
     chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8")
+}
+
+/// Reminds the next actors of every admission step past its working-day deadline (once per
+/// step, whichever node sweeps first).
+async fn remind_overdue(db: &jianfu_store::DatabaseConnection) -> Result<(), jianfu_domain::Error> {
+    let calendar = jianfu_store::calendar::load(db).await?;
+    let today = jianfu_domain::beijing_date(chrono::Utc::now());
+    let overdue = jianfu_store::admission::remind_overdue(db, today, &calendar).await?;
+    if overdue > 0 {
+        tracing::info!(overdue, "准入申请办理超时");
+    }
+    Ok(())
 }
 
 async fn serve(config: Config) -> anyhow::Result<()> {
@@ -665,6 +681,27 @@ async fn serve(config: Config) -> anyhow::Result<()> {
             tick.tick().await;
             if let Err(e) = jianfu_store::audit::checkpoint(&db, keys.signer()).await {
                 tracing::warn!("审计检查点签名失败：{e}");
+            }
+        }
+    });
+    let reminding = db.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(REMIND_EVERY);
+        loop {
+            tick.tick().await;
+            if let Err(e) = remind_overdue(&reminding).await {
+                tracing::warn!("准入办理超时提醒失败：{e}");
+            }
+        }
+    });
+    let sending = (db.clone(), keys.clone());
+    tokio::spawn(async move {
+        let (db, keys) = sending;
+        let mut tick = tokio::time::interval(SEND_EVERY);
+        loop {
+            tick.tick().await;
+            if let Err(e) = jianfu::webhook::deliver_due(&db, keys.field_cipher()).await {
+                tracing::warn!("webhook 推送出错：{e}");
             }
         }
     });

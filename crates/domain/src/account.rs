@@ -116,6 +116,9 @@ pub enum Perm {
     /// Work on directory adjustments: civil affairs drafts, reviews and publishes, the approver
     /// approves (which step is whose is the adjustment procedure's rule).
     HandleAdjustments,
+    /// Take part in admissions (准入): departments apply and countersign, civil affairs reviews,
+    /// the approver decides (which step is whose is the admission procedure's rule).
+    HandleAdmissions,
     /// Keep the holiday calendar the working-day deadlines count by (system administrator).
     ManageCalendar,
 }
@@ -130,6 +133,10 @@ impl Role {
             ) | (Role::SecurityAdmin, Perm::ManageRoles)
                 | (Role::AuditAdmin, Perm::ReadAudit)
                 | (Role::CivilAffairs | Role::Approver, Perm::HandleAdjustments)
+                | (
+                    Role::CivilAffairs | Role::Approver | Role::DepartmentOfficer,
+                    Perm::HandleAdmissions
+                )
         ) || (perm == Perm::ViewUnits && !self.is_administrator())
     }
 }

@@ -12,10 +12,10 @@ use chrono::NaiveDate;
 
 use serde::{Deserialize, Serialize};
 
-use crate::RegionCode;
 use crate::account::Role;
 use crate::catalog::Applicability;
 use crate::workday::Calendar;
+use crate::{Level, RegionCode, RegionKind};
 
 /// The units a task is for: one unit, or every unit of a kind below it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -25,6 +25,71 @@ pub struct ScopeEntry {
     pub subtree: bool,
     /// Which village-level units of the subtree: villages, communities or both.
     pub applies: Applicability,
+}
+
+impl ScopeEntry {
+    /// Whether the entry is well formed: a single unit is a village or community; a subtree
+    /// is taken below a township, district or the city.
+    pub fn is_well_formed(&self) -> bool {
+        (self.unit.level() == Level::Village) != self.subtree
+    }
+
+    /// Whether the task concerns `region` (of `kind`): a village-level unit it takes in, or a
+    /// higher unit with some of its units in the scope or itself inside a subtree of it.
+    pub fn concerns(&self, region: &RegionCode, kind: RegionKind) -> bool {
+        if region.level() == Level::Village {
+            if self.subtree {
+                self.unit.contains(region) && self.applies.applies_to(kind)
+            } else {
+                self.unit == *region
+            }
+        } else {
+            region.contains(&self.unit) || (self.subtree && self.unit.contains(region))
+        }
+    }
+}
+
+/// Why a scope cannot be applied for at a level.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ScopeError {
+    Empty,
+    /// A single unit that is not a village or community, or a subtree of one.
+    Malformed(RegionCode),
+    /// A unit outside the level's region (a district applies for its own units only).
+    OutsideLevel(RegionCode),
+}
+
+impl fmt::Display for ScopeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ScopeError::Empty => write!(f, "请选择任务涉及的村（社区）范围"),
+            ScopeError::Malformed(code) => write!(
+                f,
+                "范围中的 {} 不正确：单个单位须为村（社区），整片范围须为街道（乡镇）、区或全市",
+                code.short()
+            ),
+            ScopeError::OutsideLevel(code) => {
+                write!(f, "范围中的 {} 不在本级管辖范围内", code.short())
+            }
+        }
+    }
+}
+
+/// A scope applied for at `level` (Tianjin, or a district): not empty, well formed, and
+/// inside the level's region.
+pub fn check_scope(scope: &[ScopeEntry], level: &RegionCode) -> Result<(), ScopeError> {
+    if scope.is_empty() {
+        return Err(ScopeError::Empty);
+    }
+    for entry in scope {
+        if !entry.is_well_formed() {
+            return Err(ScopeError::Malformed(entry.unit));
+        }
+        if !level.contains(&entry.unit) {
+            return Err(ScopeError::OutsideLevel(entry.unit));
+        }
+    }
+    Ok(())
 }
 
 /// Where an application stands.
@@ -438,6 +503,59 @@ pub fn decide_by(calendar: &Calendar, arrived: NaiveDate, days: u32) -> NaiveDat
     calendar.add_working_days(arrived, days)
 }
 
+/// Whether an admitted task for `starts_on..=ends_on`, revoked on `revoked_on` if at all, is
+/// in force on `at` (a revocation takes effect on its day).
+pub fn in_force(
+    starts_on: NaiveDate,
+    ends_on: NaiveDate,
+    revoked_on: Option<NaiveDate>,
+    at: NaiveDate,
+) -> bool {
+    starts_on <= at && at <= ends_on && revoked_on.is_none_or(|r| at < r)
+}
+
+/// The working-day deadlines of one level (configurable by its civil affairs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Deadlines {
+    /// A task starts at least this many working days after it is submitted.
+    pub notice_days: u32,
+    /// Each step (countersigning, review, approval) decides within this many working days.
+    pub review_days: u32,
+}
+
+impl Default for Deadlines {
+    fn default() -> Self {
+        Deadlines {
+            notice_days: 30,
+            review_days: 15,
+        }
+    }
+}
+
+impl Deadlines {
+    /// Refuses deadlines no procedure could keep or that make it meaningless.
+    pub fn check(&self) -> Result<(), &'static str> {
+        if !(1..=250).contains(&self.notice_days) {
+            return Err("提前申请的工作日数应在 1 至 250 之间");
+        }
+        if !(1..=60).contains(&self.review_days) {
+            return Err("各环节办理时限应在 1 至 60 个工作日之间");
+        }
+        Ok(())
+    }
+}
+
+/// The latest arrival day whose step is overdue on `today` (its decide-by day has passed),
+/// so a store can list overdue steps as `arrived <= cutoff`. Deadlines never move earlier
+/// when the arrival does, so every earlier arrival is overdue too.
+pub fn overdue_cutoff(calendar: &Calendar, today: NaiveDate, days: u32) -> NaiveDate {
+    let mut day = today;
+    while decide_by(calendar, day, days) >= today {
+        day = day.pred_opt().expect("dates stay in range");
+    }
+    day
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -668,6 +786,84 @@ mod tests {
             "civil" => actor(Role::CivilAffairs),
             _ => actor(Role::Approver),
         }
+    }
+
+    fn code(s: &str) -> RegionCode {
+        RegionCode::parse(s).unwrap()
+    }
+
+    #[test]
+    fn a_scope_concerns_its_units_and_the_regions_around_them() {
+        let heping_communities = ScopeEntry {
+            unit: code("120101"),
+            subtree: true,
+            applies: Applicability::Community,
+        };
+        let one_village = ScopeEntry {
+            unit: code("120119100201"),
+            subtree: false,
+            applies: Applicability::Both,
+        };
+        let community = code("120101001001");
+        assert!(heping_communities.concerns(&community, RegionKind::Community));
+        assert!(!heping_communities.concerns(&community, RegionKind::Village));
+        assert!(heping_communities.concerns(&code("120101001"), RegionKind::Subdistrict));
+        assert!(heping_communities.concerns(&code("12"), RegionKind::Province));
+        assert!(!heping_communities.concerns(&code("120119"), RegionKind::County));
+        assert!(one_village.concerns(&code("120119100201"), RegionKind::Village));
+        assert!(!one_village.concerns(&code("120119100202"), RegionKind::Village));
+        assert!(one_village.concerns(&code("120119"), RegionKind::County));
+
+        let district = code("120101");
+        assert_eq!(check_scope(&[], &district), Err(ScopeError::Empty));
+        assert_eq!(
+            check_scope(std::slice::from_ref(&heping_communities), &district),
+            Ok(())
+        );
+        assert_eq!(
+            check_scope(std::slice::from_ref(&one_village), &district),
+            Err(ScopeError::OutsideLevel(code("120119100201")))
+        );
+        assert!(check_scope(&[one_village, heping_communities], &code("12")).is_ok());
+        let township_alone = ScopeEntry {
+            unit: code("120101001"),
+            subtree: false,
+            applies: Applicability::Both,
+        };
+        assert_eq!(
+            check_scope(&[township_alone], &district),
+            Err(ScopeError::Malformed(code("120101001")))
+        );
+    }
+
+    #[test]
+    fn overdue_counts_working_days_across_a_holiday() {
+        // National Day 2026: 10-01..10-07 off, 09-20 (Sunday) and 10-10 (Saturday) worked.
+        let mut days: Vec<OfficialDay> = (1..=7)
+            .map(|d| OfficialDay {
+                date: NaiveDate::from_ymd_opt(2026, 10, d).unwrap(),
+                kind: DayKind::Holiday,
+                name: "国庆节".into(),
+            })
+            .collect();
+        for (m, d) in [(9, 20), (10, 10)] {
+            days.push(OfficialDay {
+                date: NaiveDate::from_ymd_opt(2026, m, d).unwrap(),
+                kind: DayKind::Workday,
+                name: "国庆节调休".into(),
+            });
+        }
+        let calendar = Calendar::new(days);
+        let arrived = NaiveDate::from_ymd_opt(2026, 9, 28).unwrap();
+        // After 09-28: 09-29, 09-30, 10-08, 10-09, 10-10 (make-up), 10-12 … 10-23 is the 15th.
+        let due = decide_by(&calendar, arrived, 15);
+        assert_eq!(due, NaiveDate::from_ymd_opt(2026, 10, 23).unwrap());
+        assert!(
+            overdue_cutoff(&calendar, due, 15) < arrived,
+            "not overdue on its last day"
+        );
+        let after = due.succ_opt().unwrap();
+        assert_eq!(overdue_cutoff(&calendar, after, 15), arrived);
     }
 
     const ACTIONS: [&str; 11] = [

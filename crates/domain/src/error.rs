@@ -14,6 +14,8 @@ pub enum ErrorKind {
     Unauthenticated,
     /// Logged in, but not allowed (403).
     Forbidden,
+    /// The thing is not in a state that allows the request (409): a step out of order.
+    Conflict,
     /// Too many attempts from one place (429).
     RateLimited,
     /// A dependency such as the database cannot be reached (503).
@@ -58,6 +60,12 @@ pub enum Error {
         message: String,
         details: Vec<String>,
     },
+    /// A step the procedure does not allow from the current stage; `stage` is its stable code.
+    #[error("{message}")]
+    WrongStage {
+        stage: &'static str,
+        message: String,
+    },
     #[error("数据库暂时无法访问，请稍后再试")]
     DatabaseUnavailable,
     #[error("系统内部错误，请稍后再试或联系系统管理员")]
@@ -82,6 +90,7 @@ impl Error {
             Error::RateLimited => "rate_limited",
             Error::RetentionNotReached(_) => "retention_not_reached",
             Error::Refused { .. } => "refused",
+            Error::WrongStage { .. } => "wrong_stage",
             Error::DatabaseUnavailable => "database_unavailable",
             Error::Internal => "internal",
         }
@@ -101,6 +110,7 @@ impl Error {
             Error::Forbidden | Error::OutsideScope(_) | Error::CsrfRejected => ErrorKind::Forbidden,
             Error::RateLimited => ErrorKind::RateLimited,
             Error::Refused { .. } => ErrorKind::Refused,
+            Error::WrongStage { .. } => ErrorKind::Conflict,
             Error::DatabaseUnavailable => ErrorKind::Unavailable,
             Error::Internal => ErrorKind::Internal,
         }

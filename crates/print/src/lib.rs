@@ -290,9 +290,9 @@ const NOTHING: &str = "—";
 /// as many as the narrowest line each is printed in holds of the widest Latin letters: the
 /// values of the two-column table (some 34 em wide)…
 const FIELD_RUN: usize = 24;
-/// …the columns 环节 (4 em), 办理单位 (11 em), 签署人 (4 em), 意见 (20 em) and 时间 (5.6 em,
-/// whose "2026-12-02" stays whole)…
-const STEP_RUNS: [usize; 5] = [4, 10, 4, 20, 10];
+/// …the columns 环节 (4 em), 办理单位 (11 em), 签署人 (4 em; an account name of 8 letters
+/// stays whole), 意见 (20 em) and 时间 (5.6 em, whose "2026-12-02" stays whole)…
+const STEP_RUNS: [usize; 5] = [4, 10, 8, 20, 10];
 /// …and the full-width lines under the title and at the end (a SHA-256 in hex stays whole).
 const LINE_RUN: usize = 64;
 

@@ -15,7 +15,7 @@ mod sign;
 
 pub use error::SealError;
 pub use field::FieldCipher;
-pub use hash::{Sm3Hasher, sm3};
+pub use hash::{Sm3Hasher, hmac_sm3, sm3};
 pub use keyring::KeyRing;
 pub use selftest::self_test;
 pub use sign::{Algorithm, PublicKey, SM2_ID, Signer, SoftwareKey};

@@ -72,3 +72,17 @@ pub async fn insert_all(
         .map_err(db_error)?;
     txn.commit().await.map_err(db_error)
 }
+
+/// The departments with these codes, in code order (retired ones too: old records name them).
+pub async fn get_many(db: &DatabaseConnection, codes: &[String]) -> Result<Vec<Department>, Error> {
+    if codes.is_empty() {
+        return Ok(Vec::new());
+    }
+    Entity::find()
+        .filter(Column::Code.is_in(codes.iter().cloned()))
+        .order_by_asc(Column::Code)
+        .all(db)
+        .await
+        .map(|v| v.into_iter().map(to_domain).collect())
+        .map_err(db_error)
+}

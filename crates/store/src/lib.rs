@@ -11,9 +11,11 @@ pub mod db;
 pub mod department;
 pub mod entity;
 pub mod migration;
+pub mod notification;
 pub mod region;
 pub mod second_factor;
 mod sql;
+pub mod webhook;
 
 pub use db::{Backend, ConnectError, connect, migrate};
 pub use sea_orm::DatabaseConnection;

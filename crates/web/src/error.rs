@@ -17,6 +17,7 @@ fn status(e: &Error) -> StatusCode {
         ErrorKind::NotFound => StatusCode::NOT_FOUND,
         ErrorKind::Unauthenticated => StatusCode::UNAUTHORIZED,
         ErrorKind::Forbidden => StatusCode::FORBIDDEN,
+        ErrorKind::Conflict => StatusCode::CONFLICT,
         ErrorKind::RateLimited => StatusCode::TOO_MANY_REQUESTS,
         ErrorKind::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
         ErrorKind::Internal => StatusCode::INTERNAL_SERVER_ERROR,
@@ -40,6 +41,10 @@ pub struct ErrorDetail {
     /// Each problem, when there are several (a file's bad rows, with row and column).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub details: Vec<String>,
+    /// For `wrong_stage`: the stage the object is in, e.g. `draft`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(example = "draft")]
+    pub stage: Option<&'static str>,
 }
 
 /// An error answered as JSON.
@@ -61,6 +66,10 @@ impl IntoResponse for ApiError {
                 details: match &self.0 {
                     Error::Refused { details, .. } => details.clone(),
                     _ => Vec::new(),
+                },
+                stage: match &self.0 {
+                    Error::WrongStage { stage, .. } => Some(*stage),
+                    _ => None,
                 },
             },
         };

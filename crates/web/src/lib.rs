@@ -2,6 +2,7 @@
 //! partial to htmx and the whole page otherwise) and the JSON API documented by OpenAPI.
 
 pub mod adjustment;
+pub mod admission;
 pub mod api;
 mod assets;
 pub mod auth;

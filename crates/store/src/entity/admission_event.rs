@@ -14,6 +14,9 @@ pub struct Model {
     pub action: String,
     pub stage: String,
     pub note: Option<String>,
+    /// The signer's display name and department on the day (older events have none).
+    pub actor_name: Option<String>,
+    pub actor_department: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -13,6 +13,7 @@ mod m20261128_000007_catalog;
 mod m20261201_000008_refinements;
 mod m20261201_000009_calendar;
 mod m20261201_000010_admissions;
+mod m20261202_000011_admission_work;
 
 pub struct Migrator;
 
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000008_refinements::Migration),
             Box::new(m20261201_000009_calendar::Migration),
             Box::new(m20261201_000010_admissions::Migration),
+            Box::new(m20261202_000011_admission_work::Migration),
         ]
     }
 }

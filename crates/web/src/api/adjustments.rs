@@ -118,7 +118,7 @@ impl From<AdjustmentView> for AdjustmentDto {
 }
 
 /// A session's state-changing call carries its anti-forgery token; tokens need none.
-fn check_csrf(user: &CurrentUser, headers: &HeaderMap) -> Result<(), Error> {
+pub(crate) fn check_csrf(user: &CurrentUser, headers: &HeaderMap) -> Result<(), Error> {
     if user.principal.csrf.is_none() {
         return Ok(());
     }

@@ -2,6 +2,7 @@
 //! drift apart. Errors are `{"error": {"code", "message"}}` with a 4xx/5xx status.
 
 pub(crate) mod adjustments;
+pub(crate) mod admissions;
 pub(crate) mod catalog;
 mod health;
 mod me;
@@ -28,6 +29,7 @@ use crate::error::ApiError;
         (name = "账号", description = "调用者身份。各部门业务系统使用 `Authorization: Bearer 令牌` 调用，令牌由 `jianfu token create` 生成"),
         (name = "区划", description = "行政区划树：省、市、区（县）、街道（乡镇）、村（社区），国家统计局 12 位统计用区划代码"),
         (name = "指导目录", description = "村（社区）工作事务、机制牌子、证明事项等指导目录：已发布版本、某单位某日适用的事项（含所在区的区级细化）、版本比较与检索。公开，无需登录"),
+        (name = "准入", description = "村（社区）工作事务准入：职能部门申请将指导目录以外的任务交由村（社区）承担，经会签、同级民政部门初审、同级党委政府审批后成为准入事项；派发任务时引用准入事项编号。准入事项列表公开，无需登录。步骤不符合当前状态时返回 409（code 为 wrong_stage，stage 为当前状态）"),
         (name = "目录调整", description = "指导目录的动态调整和区级细化：起草、导入、审核、审批、发布。市级民政部门调整市级目录，区民政部门细化本区目录，各自只办理本级的调整。使用会话 Cookie 调用时，修改类请求须在 `X-CSRF-Token` 头中携带会话的防伪令牌")
     ),
     components(schemas(crate::error::ErrorBody)),
@@ -67,11 +69,16 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(adjustments::import))
         .routes(routes!(adjustments::refine))
         .routes(routes!(adjustments::act))
+        .routes(routes!(admissions::list, admissions::create))
+        .routes(routes!(admissions::show))
+        .routes(routes!(admissions::act))
+        .routes(routes!(admissions::admitted_tasks))
+        .routes(routes!(admissions::admitted_task))
 }
 
 /// Who may call each API route; the route coverage test checks every documented route is here
 /// and enforced.
-pub const ACCESS: [(&str, crate::views::Access); 16] = [
+pub const ACCESS: [(&str, crate::views::Access); 21] = [
     ("/healthz", crate::views::Access::Public),
     ("/api/v1/regions", crate::views::Access::Public),
     ("/api/v1/regions/{code}", crate::views::Access::Public),
@@ -100,7 +107,18 @@ pub const ACCESS: [(&str, crate::views::Access); 16] = [
     ("/api/v1/adjustments/{id}/import", ADJUST),
     ("/api/v1/adjustments/{id}/refinements", ADJUST),
     ("/api/v1/adjustments/{id}/actions", ADJUST),
+    ("/api/v1/admissions", ADMIT),
+    ("/api/v1/admissions/{id}", ADMIT),
+    ("/api/v1/admissions/{id}/actions/{action}", ADMIT),
+    ("/api/v1/admitted-tasks", crate::views::Access::Public),
+    (
+        "/api/v1/admitted-tasks/{code}",
+        crate::views::Access::Public,
+    ),
 ];
+
+const ADMIT: crate::views::Access =
+    crate::views::Access::Perm(jianfu_domain::account::Perm::HandleAdmissions);
 
 const ADJUST: crate::views::Access =
     crate::views::Access::Perm(jianfu_domain::account::Perm::HandleAdjustments);

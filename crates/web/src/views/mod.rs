@@ -3,9 +3,12 @@
 
 mod adjustments;
 mod admin;
+mod admissions;
+mod admitted;
 mod calendar;
 mod catalog;
 mod home;
+mod notifications;
 mod regions;
 mod session;
 mod units;
@@ -68,6 +71,66 @@ pub fn pages() -> Vec<(&'static str, Access, MethodRouter<AppState>)> {
             Access::Perm(P::HandleAdjustments),
             post(adjustments::import),
         ),
+        ("/admitted-tasks", Public, get(admitted::list)),
+        ("/admitted-tasks/export", Public, get(admitted::export)),
+        ("/admitted-tasks/{code}", Public, get(admitted::show)),
+        (
+            "/admitted-tasks/{code}/form.pdf",
+            Public,
+            get(admitted::form_pdf),
+        ),
+        (
+            "/admissions",
+            Access::Perm(P::HandleAdmissions),
+            get(admissions::list).post(admissions::create),
+        ),
+        (
+            "/admissions/new",
+            Access::Perm(P::HandleAdmissions),
+            get(admissions::new_form),
+        ),
+        (
+            "/admissions/settings",
+            Access::Perm(P::HandleAdmissions),
+            post(admissions::set_deadlines),
+        ),
+        (
+            "/admissions/webhook",
+            Access::Perm(P::HandleAdmissions),
+            post(admissions::set_webhook),
+        ),
+        (
+            "/admissions/{id}",
+            Access::Perm(P::HandleAdmissions),
+            get(admissions::show),
+        ),
+        (
+            "/admissions/{id}/edit",
+            Access::Perm(P::HandleAdmissions),
+            get(admissions::edit_form).post(admissions::update),
+        ),
+        (
+            "/admissions/{id}/act",
+            Access::Perm(P::HandleAdmissions),
+            post(admissions::act),
+        ),
+        (
+            "/admissions/{id}/reviewer",
+            Access::Perm(P::HandleAdmissions),
+            post(admissions::delegate),
+        ),
+        (
+            "/admissions/{id}/attachments",
+            Access::Perm(P::HandleAdmissions),
+            post(admissions::attach),
+        ),
+        (
+            "/admissions/{id}/attachments/{file}",
+            Access::Perm(P::HandleAdmissions),
+            get(admissions::attachment),
+        ),
+        ("/notifications", LoggedIn, get(notifications::list)),
+        ("/notifications/read", LoggedIn, post(notifications::read)),
         (
             "/admin/calendar",
             Access::Perm(P::ManageCalendar),
@@ -165,6 +228,7 @@ impl Nav {
         let mut menu = vec![
             ("首页", "/".into()),
             ("指导目录", "/directories".into()),
+            ("准入事项", "/admitted-tasks".into()),
             ("行政区划", "/regions".into()),
         ];
         if let Some(p) = user {
@@ -181,6 +245,15 @@ impl Nav {
             {
                 menu.push(("目录调整", "/adjustments".into()));
             }
+            if p.roles.iter().any(|r| r.has(Perm::HandleAdmissions))
+                && matches!(
+                    p.region.level(),
+                    jianfu_domain::Level::Province | jianfu_domain::Level::County
+                )
+            {
+                menu.push(("准入管理", "/admissions".into()));
+            }
+            menu.push(("消息", "/notifications".into()));
             for (role, label, href) in [
                 (Role::SystemAdmin, "账号管理", "/admin/accounts"),
                 (Role::SystemAdmin, "节假日安排", "/admin/calendar"),
