@@ -5,25 +5,10 @@
 
 use axum::body::Body;
 use axum::http::Request;
-use chrono::{Duration, Utc};
+use chrono::Utc;
 use jianfu_domain::account::Role;
 
 use crate::support::{PASSWORD, Reply, TestApp, backends};
-
-async fn token(app: &TestApp, username: &str, region: &str, role: Role) -> String {
-    app.account(username, region, &[role], None).await;
-    let audit = jianfu::bootstrap::system_entry("token.create", username, None);
-    jianfu_store::auth::create_token(
-        &app.db,
-        username,
-        "测试系统",
-        Some(Utc::now() + Duration::days(1)),
-        &audit,
-    )
-    .await
-    .unwrap()
-    .unwrap()
-}
 
 async fn call(app: &TestApp, uri: &str, token: &str, body: Option<(&str, Vec<u8>)>) -> Reply {
     let req = match &body {
@@ -47,10 +32,12 @@ async fn json(app: &TestApp, uri: &str, token: &str, body: serde_json::Value) ->
 async fn civil_affairs_systems_adjust_and_refine_through_the_api_on_every_backend() {
     for backend in backends() {
         let app = TestApp::new(backend).await;
-        let drafter = token(&app, "api.mz1", "12", Role::CivilAffairs).await;
-        let reviewer = token(&app, "api.mz2", "12", Role::CivilAffairs).await;
-        let approver = token(&app, "api.sp", "12", Role::Approver).await;
-        let village = token(&app, "api.cun", "120119100201", Role::VillageWorker).await;
+        let drafter = app.token("api.mz1", "12", Role::CivilAffairs, None).await;
+        let reviewer = app.token("api.mz2", "12", Role::CivilAffairs, None).await;
+        let approver = app.token("api.sp", "12", Role::Approver, None).await;
+        let village = app
+            .token("api.cun", "120119100201", Role::VillageWorker, None)
+            .await;
 
         let made = json(
             &app,
@@ -183,7 +170,9 @@ async fn civil_affairs_systems_adjust_and_refine_through_the_api_on_every_backen
         );
 
         // A district refines through the same endpoints, and widening is refused.
-        let district = token(&app, "api.hp", "120101", Role::CivilAffairs).await;
+        let district = app
+            .token("api.hp", "120101", Role::CivilAffairs, None)
+            .await;
         let made = json(
             &app,
             "/api/v1/adjustments",

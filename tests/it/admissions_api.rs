@@ -18,27 +18,6 @@ const JY: &str = "120101000000-004";
 const WJ: &str = "120101000000-007";
 const SCJG: &str = "120101000000-009";
 
-async fn token(
-    app: &TestApp,
-    username: &str,
-    region: &str,
-    role: Role,
-    department: Option<&str>,
-) -> String {
-    app.account(username, region, &[role], department).await;
-    let audit = jianfu::bootstrap::system_entry("token.create", username, None);
-    jianfu_store::auth::create_token(
-        &app.db,
-        username,
-        "部门业务系统",
-        Some(Utc::now() + Duration::days(1)),
-        &audit,
-    )
-    .await
-    .unwrap()
-    .unwrap()
-}
-
 async fn call(
     app: &TestApp,
     method: &str,
@@ -88,20 +67,21 @@ async fn apply_and_submit(app: &TestApp, token: &str, body: serde_json::Value) -
 async fn a_district_department_applies_and_the_district_decides_through_the_api_on_every_backend() {
     for backend in backends() {
         let app = TestApp::new(backend).await;
-        let jy = token(&app, "hp.jy", "120101", Role::DepartmentOfficer, Some(JY)).await;
-        let wj = token(&app, "hp.wj", "120101", Role::DepartmentOfficer, Some(WJ)).await;
-        let scjg = token(
-            &app,
-            "hp.scjg",
-            "120101",
-            Role::DepartmentOfficer,
-            Some(SCJG),
-        )
-        .await;
-        let mz = token(&app, "hp.mz", "120101", Role::CivilAffairs, None).await;
-        let sp = token(&app, "hp.sp", "120101", Role::Approver, None).await;
-        let city = token(&app, "city.mz", "12", Role::CivilAffairs, None).await;
-        let township = token(&app, "jd.gz", "120101001", Role::TownshipOfficer, None).await;
+        let jy = app
+            .token("hp.jy", "120101", Role::DepartmentOfficer, Some(JY))
+            .await;
+        let wj = app
+            .token("hp.wj", "120101", Role::DepartmentOfficer, Some(WJ))
+            .await;
+        let scjg = app
+            .token("hp.scjg", "120101", Role::DepartmentOfficer, Some(SCJG))
+            .await;
+        let mz = app.token("hp.mz", "120101", Role::CivilAffairs, None).await;
+        let sp = app.token("hp.sp", "120101", Role::Approver, None).await;
+        let city = app.token("city.mz", "12", Role::CivilAffairs, None).await;
+        let township = app
+            .token("jd.gz", "120101001", Role::TownshipOfficer, None)
+            .await;
 
         let calendar = jianfu_store::calendar::load(&app.db).await.unwrap();
         let today = jianfu_domain::beijing_date(Utc::now());
@@ -354,8 +334,10 @@ async fn a_district_department_applies_and_the_district_decides_through_the_api_
 async fn overdue_steps_are_reminded_once_by_the_levels_deadline_on_every_backend() {
     for backend in backends() {
         let app = TestApp::new(backend).await;
-        let jy = token(&app, "hp.jy", "120101", Role::DepartmentOfficer, Some(JY)).await;
-        token(&app, "hp.mz", "120101", Role::CivilAffairs, None).await;
+        let jy = app
+            .token("hp.jy", "120101", Role::DepartmentOfficer, Some(JY))
+            .await;
+        app.token("hp.mz", "120101", Role::CivilAffairs, None).await;
         let calendar = jianfu_store::calendar::load(&app.db).await.unwrap();
         let today = jianfu_domain::beijing_date(Utc::now());
         let mut body = application(calendar.add_working_days(today, 30), "120101000000");
@@ -462,7 +444,9 @@ async fn receiver() -> (String, Received) {
 #[tokio::test]
 async fn a_departments_system_hears_each_step_signed_with_its_secret() {
     let app = TestApp::new(backends().remove(0)).await;
-    let jy = token(&app, "hp.jy", "120101", Role::DepartmentOfficer, Some(JY)).await;
+    let jy = app
+        .token("hp.jy", "120101", Role::DepartmentOfficer, Some(JY))
+        .await;
     let (url, got) = receiver().await;
     let cipher = app.keys.field_cipher();
     let audit = jianfu::bootstrap::system_entry("department.webhook", "test", None);
@@ -526,10 +510,14 @@ async fn a_departments_system_hears_each_step_signed_with_its_secret() {
 async fn a_reviewer_hands_the_review_to_a_colleague_and_a_standing_task_is_proposed_for_the_directory()
  {
     let app = TestApp::new(backends().remove(0)).await;
-    let jy = token(&app, "hp.jy", "120101", Role::DepartmentOfficer, Some(JY)).await;
-    let mz = token(&app, "hp.mz", "120101", Role::CivilAffairs, None).await;
-    let mz2 = token(&app, "hp.mz2", "120101", Role::CivilAffairs, None).await;
-    let sp = token(&app, "hp.sp", "120101", Role::Approver, None).await;
+    let jy = app
+        .token("hp.jy", "120101", Role::DepartmentOfficer, Some(JY))
+        .await;
+    let mz = app.token("hp.mz", "120101", Role::CivilAffairs, None).await;
+    let mz2 = app
+        .token("hp.mz2", "120101", Role::CivilAffairs, None)
+        .await;
+    let sp = app.token("hp.sp", "120101", Role::Approver, None).await;
     let calendar = jianfu_store::calendar::load(&app.db).await.unwrap();
     let today = jianfu_domain::beijing_date(Utc::now());
     let mut body = application(calendar.add_working_days(today, 30), "120101001000");
@@ -587,5 +575,41 @@ async fn a_reviewer_hands_the_review_to_a_colleague_and_a_standing_task_is_propo
     };
     assert!(proposed("hp.mz").await && proposed("hp.mz2").await);
     assert!(!proposed("hp.jy").await);
+    app.finish().await;
+}
+
+#[tokio::test]
+async fn the_workbench_counts_what_waits_and_the_form_warns_of_a_missing_holiday_year() {
+    let app = TestApp::new(backends().remove(0)).await;
+    let jy = app
+        .token("hp.jy", "120101", Role::DepartmentOfficer, Some(JY))
+        .await;
+    app.token("hp.mz", "120101", Role::CivilAffairs, None).await;
+    let calendar = jianfu_store::calendar::load(&app.db).await.unwrap();
+    let today = jianfu_domain::beijing_date(Utc::now());
+    let first = calendar.add_working_days(today, 30);
+    let mut body = application(first, "120101000000");
+    body["co_departments"] = serde_json::json!([]);
+    let (_, r) = apply_and_submit(&app, &jy, body).await;
+    assert_eq!(r.json()["stage"], "submitted", "{}", r.body);
+
+    let civil = app.login("hp.mz", crate::support::PASSWORD).await.unwrap();
+    let me = app.get_as("/me", &civil).await.body;
+    let todo = &me[me.find("id=\"todo\"").unwrap()..];
+    assert!(todo.contains("未读消息"), "{todo}");
+    let pending = todo.split("待办准入申请").next().unwrap();
+    assert!(
+        pending.ends_with("<span class=\"stat-num\">1</span><span class=\"stat-label\">"),
+        "{pending}"
+    );
+
+    let officer = app.login("hp.jy", crate::support::PASSWORD).await.unwrap();
+    let form = app.get_as("/admissions/new", &officer).await.body;
+    let missing = calendar.uncovered(today, first);
+    assert_eq!(
+        form.contains("节假日安排尚未导入"),
+        !missing.is_empty(),
+        "warned exactly when {missing:?} is missing"
+    );
     app.finish().await;
 }

@@ -334,6 +334,24 @@ impl TestApp {
             .unwrap();
     }
 
+    /// Opens an account with one role and gives it an API token valid for a day, as a
+    /// department's or civil affairs' own system would hold.
+    pub async fn token(
+        &self,
+        username: &str,
+        region: &str,
+        role: Role,
+        department: Option<&str>,
+    ) -> String {
+        self.account(username, region, &[role], department).await;
+        let audit = jianfu::bootstrap::system_entry("token.create", username, None);
+        let expires = chrono::Utc::now() + chrono::Duration::days(1);
+        jianfu_store::auth::create_token(&self.db, username, "测试系统", Some(expires), &audit)
+            .await
+            .unwrap()
+            .unwrap()
+    }
+
     /// Every audit record in sequence order, after chaining the pending ones (as the server's
     /// chainer would a moment after each commit).
     pub async fn audit_log(&self) -> Vec<jianfu_store::entity::audit_log::Model> {

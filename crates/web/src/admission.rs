@@ -642,3 +642,16 @@ pub async fn areas_below(
     }
     Ok(out)
 }
+
+/// A warning when working days up to `to` reach a year whose holiday notice is not imported:
+/// such deadlines count weekends only and may move once it is.
+pub fn uncovered_warning(calendar: &Calendar, to: NaiveDate) -> Option<String> {
+    let years = calendar.uncovered(today(), to);
+    (!years.is_empty()).then(|| {
+        let years: Vec<String> = years.iter().map(i32::to_string).collect();
+        format!(
+            "{} 年的节假日安排尚未导入，涉及的期限暂按周末计算，导入后可能变化；请系统管理员在“节假日安排”中导入",
+            years.join("、")
+        )
+    })
+}

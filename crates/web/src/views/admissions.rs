@@ -399,6 +399,8 @@ pub struct FormPage {
     departments: Vec<(String, String)>,
     notice_days: u32,
     first_start: String,
+    /// Holidays not yet imported for the years the notice period reaches.
+    calendar_warning: Option<String>,
     idempotency_key: String,
     form: FormValues,
     error: Option<String>,
@@ -498,6 +500,7 @@ async fn form_page(
         .collect();
     let deadlines = store::deadlines(&state.db, &level).await?;
     let calendar = procedure::calendar(state).await?;
+    let first_start = calendar.add_working_days(today(), deadlines.notice_days);
     let title = if id.is_some() {
         "修改准入申请"
     } else {
@@ -520,9 +523,8 @@ async fn form_page(
             .collect(),
         departments,
         notice_days: deadlines.notice_days,
-        first_start: calendar
-            .add_working_days(today(), deadlines.notice_days)
-            .to_string(),
+        first_start: first_start.to_string(),
+        calendar_warning: procedure::uncovered_warning(&calendar, first_start),
         idempotency_key: jianfu_store::auth::random_secret()[..32].to_owned(),
         form,
         error,
@@ -646,6 +648,7 @@ pub struct DetailPage {
     stage_note: String,
     decide_by: String,
     overdue: bool,
+    calendar_warning: Option<String>,
     editable: bool,
     buttons: Vec<Button>,
     /// Civil-affairs colleagues the review may be handed to.
@@ -813,6 +816,7 @@ async fn detail_page(
         stage_note: view.stage.note().unwrap_or_default().to_owned(),
         decide_by: due.map(|d| d.to_string()).unwrap_or_default(),
         overdue: due.is_some_and(|d| d < today()),
+        calendar_warning: due.and_then(|d| procedure::uncovered_warning(&calendar, d)),
         editable: own && view.stage.editable(),
         buttons,
         colleagues,

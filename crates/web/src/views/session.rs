@@ -157,6 +157,9 @@ pub struct Workbench {
     csrf: String,
     /// 单位概况 of the user's own unit, for business roles.
     unit_link: Option<String>,
+    unread: u64,
+    /// Admissions waiting for the user, and those past their deadline at the user's level.
+    admissions: Option<(u64, u64)>,
 }
 
 pub async fn workbench(
@@ -174,7 +177,31 @@ pub async fn workbench(
             .map(|d| d.full_name),
         None => None,
     };
+    let admissions = match crate::admission::level_of(&user) {
+        Some(level)
+            if p.roles
+                .iter()
+                .any(|r| r.has(jianfu_domain::account::Perm::HandleAdmissions)) =>
+        {
+            use crate::admission::{ListView, filter_for};
+            let one = jianfu_domain::PageRequest::new(None, Some(1));
+            let mut counts = [0; 2];
+            for (n, view) in [ListView::Pending, ListView::Overdue]
+                .into_iter()
+                .enumerate()
+            {
+                let filter = filter_for(&state, &user, level, view, "").await?;
+                counts[n] = jianfu_store::admission::list(&state.db, &filter, one)
+                    .await?
+                    .total;
+            }
+            Some((counts[0], counts[1]))
+        }
+        _ => None,
+    };
     Ok(Workbench {
+        unread: jianfu_store::notification::unread(&state.db, &p.username).await?,
+        admissions,
         nav: Nav::new(Some(p)),
         crumbs: vec![Crumb::link("首页", "/"), Crumb::here("工作台")],
         name: p.display_name.clone(),
