@@ -119,6 +119,9 @@ pub enum Perm {
     /// Take part in admissions (准入): departments apply and countersign, civil affairs reviews,
     /// the approver decides (which step is whose is the admission procedure's rule).
     HandleAdmissions,
+    /// Send tasks to villages and communities through the dispatch check: a department for its
+    /// duties, a township to its own units.
+    Dispatch,
     /// Keep the holiday calendar the working-day deadlines count by (system administrator).
     ManageCalendar,
 }
@@ -136,6 +139,10 @@ impl Role {
                 | (
                     Role::CivilAffairs | Role::Approver | Role::DepartmentOfficer,
                     Perm::HandleAdmissions
+                )
+                | (
+                    Role::DepartmentOfficer | Role::TownshipOfficer,
+                    Perm::Dispatch
                 )
         ) || (perm == Perm::ViewUnits && !self.is_administrator())
     }

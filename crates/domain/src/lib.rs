@@ -10,6 +10,7 @@ pub mod error;
 pub mod page;
 pub mod region;
 pub mod region_import;
+pub mod verdict;
 pub mod workday;
 
 pub use department::Department;

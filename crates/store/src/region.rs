@@ -409,3 +409,34 @@ pub async fn is_empty(db: &DatabaseConnection) -> Result<bool, Error> {
         .map_err(db_error)?;
     Ok(any.is_none())
 }
+
+/// Largest fan-out one request may resolve: the village-level units of a whole province.
+pub const MAX_UNITS_WITHIN: u64 = 100_000;
+
+/// The village-level units in force that `code` is or contains (a village, a township's,
+/// a district's, the city's), in code order.
+pub async fn villages_within(
+    db: &DatabaseConnection,
+    code: &RegionCode,
+) -> Result<Vec<Region>, Error> {
+    let mut query = Entity::find()
+        .filter(in_force())
+        .filter(Column::Level.eq(Level::Village.as_str()));
+    query = if code.level() == Level::Village {
+        query.filter(Column::Code.eq(code.as_str()))
+    } else {
+        let (lo, hi) = subtree_range(code);
+        query
+            .filter(Column::Code.gt(lo))
+            .filter(Column::Code.lte(hi))
+    };
+    Ok(query
+        .order_by(Column::Code, Order::Asc)
+        .limit(MAX_UNITS_WITHIN)
+        .all(db)
+        .await
+        .map_err(db_error)?
+        .into_iter()
+        .map(to_domain)
+        .collect())
+}

@@ -6,6 +6,7 @@ pub mod admission;
 pub mod api;
 mod assets;
 pub mod auth;
+pub mod dispatch;
 pub mod error;
 mod limit;
 pub mod search;

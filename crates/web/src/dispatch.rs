@@ -1,0 +1,248 @@
+//! The dispatch check (派发审查), as the API's dry run and later the dispatch itself run it:
+//! who sends, which units the targets reach, and for each unit the facts the verdict engine
+//! (`jianfu_domain::verdict`) judges — the cited item as it stands for the unit's district
+//! that day (city version and district refinement, from the directories held in process), or
+//! the admitted task.
+
+use chrono::NaiveDate;
+use jianfu_domain::account::{Perm, Role};
+use jianfu_domain::admission::ScopeEntry;
+use jianfu_domain::catalog::{DirectoryKind, ItemCode, refined};
+use jianfu_domain::verdict::{self, AdmittedFacts, Basis, Case, Sender, Target, Verdict};
+use jianfu_domain::{Error, Level, Region, RegionCode};
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+use crate::AppState;
+use crate::api::catalog::today;
+use crate::auth::CurrentUser;
+
+fn refused(message: impl Into<String>) -> Error {
+    Error::Refused {
+        message: message.into(),
+        details: Vec::new(),
+    }
+}
+
+/// What a task rests on: a directory item's code or an admitted task's code.
+#[derive(Deserialize, ToSchema, Default, Clone)]
+pub struct CitesFields {
+    #[serde(default)]
+    #[schema(example = "XZ-008")]
+    pub item_code: Option<String>,
+    /// The admitted task's code (准入事项编号).
+    #[serde(default)]
+    #[schema(example = "ZR-120101-2026-001")]
+    pub admission_id: Option<String>,
+}
+
+/// A task as a department's system sends it.
+#[derive(Deserialize, ToSchema, Default, Clone)]
+pub struct TaskFields {
+    /// The sending department's code; the caller's own department when left out.
+    #[serde(default)]
+    pub sender_department: Option<String>,
+    #[serde(default)]
+    pub cites: CitesFields,
+    #[serde(default)]
+    #[schema(example = "开展冬春季传染病防控宣传")]
+    pub title: String,
+    #[serde(default)]
+    pub body: String,
+    /// Units to reach: a village or community, or a township, district or the city for all
+    /// of their villages and communities.
+    #[serde(default)]
+    pub targets: Vec<String>,
+    /// YYYY-MM-DD.
+    #[serde(default)]
+    pub due_date: Option<String>,
+}
+
+/// One unit the task would reach, and the verdict for it.
+pub struct Checked {
+    pub unit: Region,
+    pub verdict: Verdict,
+}
+
+/// Who sends: a department officer for their department, or a township for itself.
+struct From {
+    department: String,
+    name: String,
+    region: RegionCode,
+}
+
+async fn sender(state: &AppState, user: &CurrentUser, asked: Option<&str>) -> Result<From, Error> {
+    let p = &user.principal;
+    if p.roles.contains(&Role::DepartmentOfficer)
+        && let Some(own) = &p.department
+    {
+        if asked.is_some_and(|a| a != own) {
+            return Err(refused(format!("只能以本部门（{own}）的名义派发任务")));
+        }
+        let name = jianfu_store::department::get_many(&state.db, std::slice::from_ref(own))
+            .await?
+            .into_iter()
+            .next()
+            .map_or_else(|| own.clone(), |d| d.name);
+        return Ok(From {
+            department: own.clone(),
+            name,
+            region: p.region,
+        });
+    }
+    if p.roles.contains(&Role::TownshipOfficer) && p.region.level() == Level::Township {
+        let unit = jianfu_store::region::require(&state.db, &p.region).await?;
+        return Ok(From {
+            department: String::new(),
+            name: unit.name,
+            region: p.region,
+        });
+    }
+    Err(refused(format!(
+        "派发任务须由{}或{}办理",
+        Role::DepartmentOfficer,
+        Role::TownshipOfficer
+    )))
+}
+
+/// The village-level units the targets reach, each once; every target must lie in the
+/// caller's region (403, audited, otherwise).
+async fn units(
+    state: &AppState,
+    user: &CurrentUser,
+    targets: &[String],
+) -> Result<Vec<Region>, Error> {
+    if targets.is_empty() {
+        return Err(refused("请选择任务的派发对象"));
+    }
+    let mut out: Vec<Region> = Vec::new();
+    for raw in targets {
+        let code = RegionCode::parse(raw.trim())?;
+        let unit = jianfu_store::region::require(&state.db, &code).await?;
+        user.require_within(state, Perm::Dispatch, &unit, "dispatch")
+            .await?;
+        out.extend(jianfu_store::region::villages_within(&state.db, &code).await?);
+    }
+    out.sort_by_key(|u| u.code);
+    out.dedup_by(|a, b| a.code == b.code);
+    if out.is_empty() {
+        return Err(refused("派发对象中没有村（社区）"));
+    }
+    Ok(out)
+}
+
+/// The directory kind an item code belongs to, by its prefix.
+fn kind_of(raw: &str) -> Result<(DirectoryKind, ItemCode), Error> {
+    DirectoryKind::ALL
+        .iter()
+        .find_map(|k| ItemCode::parse(*k, raw).ok().map(|c| (*k, c)))
+        .ok_or_else(|| refused(format!("事项编码“{}”格式不正确，例如 XZ-001", raw.trim())))
+}
+
+/// The text matcher's facts (prohibited tasks, better-fitting items) join with the matcher.
+fn judge_unit(sender: Sender<'_>, unit: &Region, day: NaiveDate, basis: Basis<'_>) -> Verdict {
+    verdict::judge(&Case {
+        sender,
+        target: Target {
+            unit: unit.code,
+            kind: unit.kind,
+        },
+        day,
+        basis,
+        prohibited: &[],
+        candidates: None,
+    })
+}
+
+/// The verdict for every unit the task would reach, as of today. Nothing is written.
+pub async fn check(
+    state: &AppState,
+    user: &CurrentUser,
+    task: &TaskFields,
+) -> Result<Vec<Checked>, Error> {
+    user.require(state, Perm::Dispatch, "dispatch").await?;
+    let from = sender(state, user, task.sender_department.as_deref()).await?;
+    if task.title.trim().is_empty() {
+        return Err(refused("请填写任务名称"));
+    }
+    let units = units(state, user, &task.targets).await?;
+    let day = today();
+    let sender = Sender {
+        department: &from.department,
+        name: &from.name,
+        region: from.region,
+    };
+    let item_code = task
+        .cites
+        .item_code
+        .as_deref()
+        .map(str::trim)
+        .filter(|c| !c.is_empty());
+    let admission = task
+        .cites
+        .admission_id
+        .as_deref()
+        .map(str::trim)
+        .filter(|c| !c.is_empty());
+    if item_code.is_some() && admission.is_some() {
+        return Err(refused("一项任务只能引用一个指导目录事项或一个准入事项"));
+    }
+    let verdicts = match (item_code, admission) {
+        (Some(raw), _) => {
+            let (kind, code) = kind_of(raw)?;
+            let snapshot = state.catalog.snapshot(&state.db, day).await?;
+            let version = snapshot.in_force(kind, day);
+            let item = version.and_then(|v| v.items.iter().find(|i| i.code == code));
+            let number = version.map_or(0, |v| v.number);
+            units
+                .iter()
+                .map(|unit| {
+                    // The item as the unit's district has refined it, if it has.
+                    let entry = unit
+                        .code
+                        .county()
+                        .and_then(|d| snapshot.refinement(kind, &d, day))
+                        .and_then(|r| r.entries.get(&code));
+                    let basis = Basis::Item {
+                        code: &code,
+                        kind,
+                        version: number,
+                        item: item.map(|i| refined(kind, i, entry)),
+                    };
+                    judge_unit(sender, unit, day, basis)
+                })
+                .collect::<Vec<_>>()
+        }
+        (None, Some(code)) => {
+            let task = match jianfu_store::admission::admitted_task(&state.db, code).await {
+                Ok(t) => Some(t),
+                Err(Error::CatalogNotFound(_)) => None,
+                Err(e) => return Err(e),
+            };
+            let scope: &[ScopeEntry] = task.as_ref().map_or(&[], |t| &t.scope);
+            let facts = task.as_ref().map(|t| AdmittedFacts {
+                department: &t.department,
+                scope,
+                starts_on: t.starts_on,
+                ends_on: t.ends_on,
+                revoked_on: t.revoked_at.map(jianfu_domain::beijing_date),
+            });
+            units
+                .iter()
+                .map(|unit| {
+                    let task = facts.as_ref();
+                    judge_unit(sender, unit, day, Basis::Admitted { code, task })
+                })
+                .collect()
+        }
+        (None, None) => units
+            .iter()
+            .map(|unit| judge_unit(sender, unit, day, Basis::Nothing))
+            .collect(),
+    };
+    Ok(units
+        .into_iter()
+        .zip(verdicts)
+        .map(|(unit, verdict)| Checked { unit, verdict })
+        .collect())
+}

@@ -1,0 +1,218 @@
+//! The dispatch check (dry run) through the API: a task citing a directory item its sender
+//! is responsible for is allowed for every unit it reaches, with the version it rests on; a
+//! task citing nothing, another department's item or a certificate is blocked with the rule
+//! and a Chinese reason; a township reaches its own units only; targets outside the caller's
+//! region are refused and audited; nothing is written but the audit of refusals.
+
+use axum::body::Body;
+use axum::http::Request;
+use jianfu_domain::account::Role;
+
+use crate::support::{Reply, TestApp, backends};
+
+async fn check(app: &TestApp, token: &str, body: serde_json::Value) -> Reply {
+    let req = Request::post("/api/v1/dispatches/check")
+        .header("authorization", format!("Bearer {token}"))
+        .header("content-type", "application/json")
+        .body(Body::from(serde_json::to_vec(&body).unwrap()))
+        .unwrap();
+    app.request(req).await
+}
+
+fn task(cites: serde_json::Value, targets: &[&str]) -> serde_json::Value {
+    serde_json::json!({
+        "title": "开展冬春季传染病防控宣传",
+        "body": "请各社区张贴宣传材料",
+        "cites": cites,
+        "targets": targets,
+    })
+}
+
+#[tokio::test]
+async fn every_unit_a_task_reaches_gets_its_verdict_and_reasons_on_every_backend() {
+    for backend in backends() {
+        let app = TestApp::new(backend).await;
+        let wj = app
+            .token(
+                "hp.wj",
+                "120101",
+                Role::DepartmentOfficer,
+                Some("120101000000-007"),
+            )
+            .await;
+        let jy = app
+            .token(
+                "hp.jy",
+                "120101",
+                Role::DepartmentOfficer,
+                Some("120101000000-004"),
+            )
+            .await;
+        let jd = app
+            .token("jd.qyc", "120101001", Role::TownshipOfficer, None)
+            .await;
+        let cun = app
+            .token("sq.hyl", "120101001001", Role::VillageWorker, None)
+            .await;
+        let units = jianfu_store::region::villages_within(
+            &app.db,
+            &jianfu_domain::RegionCode::parse("120101001").unwrap(),
+        )
+        .await
+        .unwrap()
+        .len();
+        assert!(units > 5, "{backend:?}: 劝业场街道 has its communities");
+
+        // XZ-008 (爱国卫生、传染病防控) names 区卫生健康委 as responsible.
+        let r = check(
+            &app,
+            &wj,
+            task(
+                serde_json::json!({"item_code": "xz-008"}),
+                &["120101001", "120101001001"],
+            ),
+        )
+        .await;
+        assert_eq!(r.status, 200, "{backend:?}: {}", r.body);
+        let v = r.json();
+        assert_eq!(
+            v["allowed"], units,
+            "{backend:?}: each unit once: {}",
+            r.body
+        );
+        assert_eq!(v["blocked"], 0);
+        let first = &v["targets"][0];
+        assert_eq!(first["outcome"], "allowed");
+        assert_eq!(first["reasons"][0]["rule"], "item.allows");
+        assert_eq!(first["reasons"][0]["directory_version"], 1);
+
+        let r = check(&app, &wj, task(serde_json::json!({}), &["120101001001"]))
+            .await
+            .json();
+        assert_eq!(r["blocked"], 1);
+        assert_eq!(r["targets"][0]["reasons"][0]["rule"], "basis.missing");
+        assert!(
+            r["targets"][0]["reasons"][0]["message"]
+                .as_str()
+                .unwrap()
+                .contains("未引用指导目录事项")
+        );
+
+        let r = check(
+            &app,
+            &jy,
+            task(
+                serde_json::json!({"item_code": "XZ-008"}),
+                &["120101001001"],
+            ),
+        )
+        .await
+        .json();
+        assert_eq!(
+            r["targets"][0]["reasons"][0]["rule"], "sender.not_responsible",
+            "{r}"
+        );
+        let r = check(
+            &app,
+            &wj,
+            task(
+                serde_json::json!({"item_code": "KC-001"}),
+                &["120101001001"],
+            ),
+        )
+        .await
+        .json();
+        assert_eq!(
+            r["targets"][0]["reasons"][0]["rule"], "item.not_a_task",
+            "{r}"
+        );
+        let r = check(
+            &app,
+            &wj,
+            task(
+                serde_json::json!({"item_code": "XZ-999"}),
+                &["120101001001"],
+            ),
+        )
+        .await
+        .json();
+        assert_eq!(r["targets"][0]["reasons"][0]["rule"], "item.unknown", "{r}");
+        let r = check(
+            &app,
+            &wj,
+            task(
+                serde_json::json!({"admission_id": "ZR-120101-2026-999"}),
+                &["120101001001"],
+            ),
+        )
+        .await
+        .json();
+        assert_eq!(
+            r["targets"][0]["reasons"][0]["rule"], "admission.unknown",
+            "{r}"
+        );
+
+        // A township hands its directory work down to its own units only.
+        let r = check(
+            &app,
+            &jd,
+            task(
+                serde_json::json!({"item_code": "XZ-001"}),
+                &["120101001001"],
+            ),
+        )
+        .await
+        .json();
+        assert_eq!(r["targets"][0]["outcome"], "allowed", "{r}");
+        let r = check(
+            &app,
+            &jd,
+            task(serde_json::json!({"item_code": "XZ-001"}), &["120101002"]),
+        )
+        .await;
+        assert_eq!(r.status, 403, "{}", r.body);
+        let r = check(
+            &app,
+            &wj,
+            task(serde_json::json!({"item_code": "XZ-008"}), &["120119"]),
+        )
+        .await;
+        assert_eq!(r.status, 403, "another district: {}", r.body);
+        let r = check(
+            &app,
+            &cun,
+            task(
+                serde_json::json!({"item_code": "XZ-008"}),
+                &["120101001001"],
+            ),
+        )
+        .await;
+        assert_eq!(r.status, 403, "villages do not dispatch: {}", r.body);
+        let refusals = app
+            .audit_log()
+            .await
+            .into_iter()
+            .filter(|e| e.object == "dispatch" && e.result == "denied")
+            .count();
+        assert_eq!(
+            refusals, 2,
+            "{backend:?}: both out-of-region targets audited"
+        );
+
+        let r = check(
+            &app,
+            &wj,
+            task(serde_json::json!({"item_code": "XZ-008"}), &[]),
+        )
+        .await;
+        assert_eq!(r.status, 422, "{}", r.body);
+        let r = check(
+            &app,
+            &wj,
+            task(serde_json::json!({"item_code": "XZ-008"}), &["1201019"]),
+        )
+        .await;
+        assert_eq!(r.status, 400, "{}", r.body);
+        app.finish().await;
+    }
+}
