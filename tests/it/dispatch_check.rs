@@ -216,3 +216,138 @@ async fn every_unit_a_task_reaches_gets_its_verdict_and_reasons_on_every_backend
         app.finish().await;
     }
 }
+
+async fn call(
+    app: &TestApp,
+    method: &str,
+    uri: &str,
+    token: &str,
+    body: Option<serde_json::Value>,
+) -> Reply {
+    let req = Request::builder()
+        .method(method)
+        .uri(uri)
+        .header("authorization", format!("Bearer {token}"));
+    let req = match body {
+        Some(b) => req
+            .header("content-type", "application/json")
+            .body(Body::from(serde_json::to_vec(&b).unwrap())),
+        None => req.body(Body::empty()),
+    };
+    app.request(req.unwrap()).await
+}
+
+#[tokio::test]
+async fn a_dispatch_delivers_once_to_the_units_it_is_allowed_for_and_they_act_on_it_on_every_backend()
+ {
+    for backend in backends() {
+        let app = TestApp::new(backend).await;
+        let wj = app
+            .token(
+                "hp.wj",
+                "120101",
+                Role::DepartmentOfficer,
+                Some("120101000000-007"),
+            )
+            .await;
+        let sq = app
+            .token("sq.1", "120101001001", Role::VillageWorker, None)
+            .await;
+        let other = app
+            .token("sq.2", "120101001002", Role::VillageWorker, None)
+            .await;
+        let reached = jianfu_store::region::villages_within(
+            &app.db,
+            &jianfu_domain::RegionCode::parse("120101001").unwrap(),
+        )
+        .await
+        .unwrap()
+        .len();
+
+        let mut body = task(serde_json::json!({"item_code": "XZ-008"}), &["120101001"]);
+        body["idempotency_key"] = "wj-2026-001".into();
+        body["due_date"] = "2027-01-31".into();
+        let made = call(&app, "POST", "/api/v1/dispatches", &wj, Some(body.clone())).await;
+        assert_eq!(made.status, 201, "{backend:?}: {}", made.body);
+        let made = made.json();
+        assert_eq!(made["allowed"], reached);
+        assert_eq!(made["deliveries"].as_array().unwrap().len(), reached);
+        assert!(
+            made["deliveries"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|d| d["state"] == "delivered")
+        );
+        let again = call(&app, "POST", "/api/v1/dispatches", &wj, Some(body))
+            .await
+            .json();
+        assert_eq!(again["id"], made["id"], "{backend:?}: one dispatch per key");
+        let (_, rows) = jianfu_store::dispatch::get(&app.db, made["id"].as_i64().unwrap())
+            .await
+            .unwrap();
+        assert_eq!(rows.len(), reached, "{backend:?}: delivered once");
+
+        // Blocked: recorded, never in the inbox.
+        let blocked = call(
+            &app,
+            "POST",
+            "/api/v1/dispatches",
+            &wj,
+            Some(task(serde_json::json!({}), &["120101001001"])),
+        )
+        .await
+        .json();
+        assert_eq!(blocked["blocked"], 1, "{blocked}");
+        assert_eq!(blocked["deliveries"][0]["state"], "blocked");
+
+        let inbox = call(&app, "GET", "/api/v1/inbox", &sq, None).await.json();
+        assert_eq!(inbox["total"], 1, "{backend:?}: {inbox}");
+        let item = &inbox["items"][0];
+        assert_eq!(item["title"], "开展冬春季传染病防控宣传");
+        assert_eq!(item["cites_item"], "XZ-008");
+        assert_eq!(item["due_date"], "2027-01-31");
+        assert_eq!(item["reasons"][0]["rule"], "item.allows");
+        let id = item["id"].as_i64().unwrap();
+        let step = |action: &str| format!("/api/v1/deliveries/{id}/actions/{action}");
+
+        let r = call(
+            &app,
+            "POST",
+            &step("refuse"),
+            &other,
+            Some(serde_json::json!({"comment": "不是本社区"})),
+        )
+        .await;
+        assert_eq!(r.status, 404, "another unit's task: {}", r.body);
+        let r = call(&app, "POST", &step("refuse"), &sq, None).await;
+        assert_eq!(r.status, 422, "{}", r.body);
+        let r = call(
+            &app,
+            "POST",
+            &step("refuse"),
+            &sq,
+            Some(serde_json::json!({"comment": "本社区已于上月完成同类宣传"})),
+        )
+        .await;
+        assert_eq!(r.json()["state"], "refused", "{}", r.body);
+        let r = call(&app, "POST", &step("accept"), &sq, None).await;
+        assert_eq!(
+            (r.status.as_u16(), r.json()["error"]["stage"].clone()),
+            (409, "refused".into())
+        );
+        let log = app.audit_log().await;
+        assert!(log.iter().any(|e| {
+            e.event == "dispatch.create"
+                && e.after
+                    .as_deref()
+                    .unwrap_or("")
+                    .contains(&format!("\"allowed\":{reached}"))
+        }));
+        assert!(
+            log.iter()
+                .any(|e| e.event == "delivery.act" && e.object == format!("delivery/{id}"))
+        );
+        app.finish().await;
+    }
+}

@@ -122,6 +122,8 @@ pub enum Perm {
     /// Send tasks to villages and communities through the dispatch check: a department for its
     /// duties, a township to its own units.
     Dispatch,
+    /// Receive tasks at a village or community: accept, refuse or dispute them.
+    ReceiveTasks,
     /// Keep the holiday calendar the working-day deadlines count by (system administrator).
     ManageCalendar,
 }
@@ -144,6 +146,7 @@ impl Role {
                     Role::DepartmentOfficer | Role::TownshipOfficer,
                     Perm::Dispatch
                 )
+                | (Role::VillageWorker, Perm::ReceiveTasks)
         ) || (perm == Perm::ViewUnits && !self.is_administrator())
     }
 }

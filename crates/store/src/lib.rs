@@ -9,6 +9,7 @@ pub mod calendar;
 pub mod catalog;
 pub mod db;
 pub mod department;
+pub mod dispatch;
 pub mod entity;
 pub mod migration;
 pub mod notification;

@@ -246,3 +246,59 @@ pub async fn check(
         .map(|(unit, verdict)| Checked { unit, verdict })
         .collect())
 }
+
+/// Judges the task and writes it with a delivery per unit, in one transaction (a repeated
+/// idempotency key writes nothing and returns the first dispatch); returns its id.
+pub async fn send(
+    state: &AppState,
+    user: &CurrentUser,
+    task: &TaskFields,
+    idempotency_key: Option<String>,
+) -> Result<i64, Error> {
+    let from = sender(state, user, task.sender_department.as_deref()).await?;
+    let checked = check(state, user, task).await?;
+    let due_date = match task
+        .due_date
+        .as_deref()
+        .map(str::trim)
+        .filter(|d| !d.is_empty())
+    {
+        None => None,
+        Some(raw) => Some(
+            NaiveDate::parse_from_str(raw, "%Y-%m-%d")
+                .map_err(|_| refused(format!("完成期限“{raw}”格式不正确，应为 YYYY-MM-DD")))?,
+        ),
+    };
+    let cited = |c: &Option<String>| {
+        c.as_deref()
+            .map(|c| c.trim().to_uppercase())
+            .filter(|c| !c.is_empty())
+    };
+    let new = jianfu_store::dispatch::NewDispatch {
+        sender: user.principal.username.clone(),
+        sender_department: from.department,
+        sender_name: from.name,
+        sender_region: from.region,
+        title: task.title.clone(),
+        body: task.body.clone(),
+        cites_item: cited(&task.cites.item_code),
+        cites_admission: cited(&task.cites.admission_id),
+        due_date,
+        day: today(),
+        targets: task.targets.clone(),
+        idempotency_key: idempotency_key
+            .map(|k| k.trim().chars().take(64).collect::<String>())
+            .filter(|k| !k.is_empty()),
+    };
+    let deliveries: Vec<_> = checked
+        .into_iter()
+        .map(|c| jianfu_store::dispatch::NewDelivery {
+            unit: c.unit.code,
+            outcome: c.verdict.outcome,
+            reasons: c.verdict.reasons,
+        })
+        .collect();
+    let audit = user.audit_entry("dispatch.create", "dispatch");
+    let (id, _) = jianfu_store::dispatch::create(&state.db, &new, &deliveries, &audit).await?;
+    Ok(id)
+}

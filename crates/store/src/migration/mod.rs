@@ -14,6 +14,7 @@ mod m20261201_000008_refinements;
 mod m20261201_000009_calendar;
 mod m20261201_000010_admissions;
 mod m20261202_000011_admission_work;
+mod m20261202_000012_dispatches;
 
 pub struct Migrator;
 
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000009_calendar::Migration),
             Box::new(m20261201_000010_admissions::Migration),
             Box::new(m20261202_000011_admission_work::Migration),
+            Box::new(m20261202_000012_dispatches::Migration),
         ]
     }
 }

@@ -77,11 +77,14 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(admissions::admitted_tasks))
         .routes(routes!(admissions::admitted_task))
         .routes(routes!(dispatches::check))
+        .routes(routes!(dispatches::create))
+        .routes(routes!(dispatches::inbox))
+        .routes(routes!(dispatches::act))
 }
 
 /// Who may call each API route; the route coverage test checks every documented route is here
 /// and enforced.
-pub const ACCESS: [(&str, crate::views::Access); 22] = [
+pub const ACCESS: [(&str, crate::views::Access); 25] = [
     ("/healthz", crate::views::Access::Public),
     ("/api/v1/regions", crate::views::Access::Public),
     ("/api/v1/regions/{code}", crate::views::Access::Public),
@@ -121,6 +124,18 @@ pub const ACCESS: [(&str, crate::views::Access); 22] = [
     (
         "/api/v1/dispatches/check",
         crate::views::Access::Perm(jianfu_domain::account::Perm::Dispatch),
+    ),
+    (
+        "/api/v1/dispatches",
+        crate::views::Access::Perm(jianfu_domain::account::Perm::Dispatch),
+    ),
+    (
+        "/api/v1/inbox",
+        crate::views::Access::Perm(jianfu_domain::account::Perm::ReceiveTasks),
+    ),
+    (
+        "/api/v1/deliveries/{id}/actions/{action}",
+        crate::views::Access::Perm(jianfu_domain::account::Perm::ReceiveTasks),
     ),
 ];
 
