@@ -6,8 +6,6 @@
 //! a start too soon is refused with the first allowed day, an idempotency key acts once, the
 //! next actors are notified, and overdue steps are reminded once.
 
-use axum::body::Body;
-use axum::http::Request;
 use chrono::{Duration, Utc};
 use jianfu_domain::account::Role;
 use jianfu_domain::admission::Deadlines;
@@ -17,26 +15,6 @@ use crate::support::{Reply, TestApp, backends};
 const JY: &str = "120101000000-004";
 const WJ: &str = "120101000000-007";
 const SCJG: &str = "120101000000-009";
-
-async fn call(
-    app: &TestApp,
-    method: &str,
-    uri: &str,
-    token: &str,
-    body: Option<serde_json::Value>,
-) -> Reply {
-    let req = Request::builder()
-        .method(method)
-        .uri(uri)
-        .header("authorization", format!("Bearer {token}"));
-    let req = match body {
-        Some(b) => req
-            .header("content-type", "application/json")
-            .body(Body::from(serde_json::to_vec(&b).unwrap())),
-        None => req.body(Body::empty()),
-    };
-    app.request(req.unwrap()).await
-}
 
 fn application(starts_on: chrono::NaiveDate, scope_unit: &str) -> serde_json::Value {
     serde_json::json!({
@@ -54,13 +32,14 @@ fn application(starts_on: chrono::NaiveDate, scope_unit: &str) -> serde_json::Va
 
 /// Opens `body` as `token`'s application and submits it: its id and the submission's reply.
 async fn apply_and_submit(app: &TestApp, token: &str, body: serde_json::Value) -> (i64, Reply) {
-    let id = call(app, "POST", "/api/v1/admissions", token, Some(body))
+    let id = app
+        .call("POST", "/api/v1/admissions", token, Some(body))
         .await
         .json()["id"]
         .as_i64()
         .unwrap();
     let uri = format!("/api/v1/admissions/{id}/actions/submit");
-    (id, call(app, "POST", &uri, token, None).await)
+    (id, app.call("POST", &uri, token, None).await)
 }
 
 #[tokio::test]
@@ -88,24 +67,24 @@ async fn a_district_department_applies_and_the_district_decides_through_the_api_
         let first = calendar.add_working_days(today, 30);
 
         // Outside the district: refused before anything is stored.
-        let r = call(
-            &app,
-            "POST",
-            "/api/v1/admissions",
-            &jy,
-            Some(application(first, "120119000000")),
-        )
-        .await;
+        let r = app
+            .call(
+                "POST",
+                "/api/v1/admissions",
+                &jy,
+                Some(application(first, "120119000000")),
+            )
+            .await;
         assert_eq!(r.status, 422, "{backend:?}: {}", r.body);
         assert!(r.body.contains("不在本级管辖范围内"), "{}", r.body);
-        let r = call(
-            &app,
-            "POST",
-            "/api/v1/admissions",
-            &township,
-            Some(application(first, "120101000000")),
-        )
-        .await;
+        let r = app
+            .call(
+                "POST",
+                "/api/v1/admissions",
+                &township,
+                Some(application(first, "120101000000")),
+            )
+            .await;
         assert_eq!(
             r.status, 403,
             "{backend:?}: townships take no part: {}",
@@ -113,24 +92,24 @@ async fn a_district_department_applies_and_the_district_decides_through_the_api_
         );
 
         // Too soon: the draft is kept, its submission refused with the first allowed day.
-        let soon = call(
-            &app,
-            "POST",
-            "/api/v1/admissions",
-            &jy,
-            Some(application(first - Duration::days(1), "120101000000")),
-        )
-        .await;
+        let soon = app
+            .call(
+                "POST",
+                "/api/v1/admissions",
+                &jy,
+                Some(application(first - Duration::days(1), "120101000000")),
+            )
+            .await;
         assert_eq!(soon.status, 201, "{backend:?}: {}", soon.body);
         let soon_id = soon.json()["id"].as_i64().unwrap();
-        let r = call(
-            &app,
-            "POST",
-            &format!("/api/v1/admissions/{soon_id}/actions/submit"),
-            &jy,
-            None,
-        )
-        .await;
+        let r = app
+            .call(
+                "POST",
+                &format!("/api/v1/admissions/{soon_id}/actions/submit"),
+                &jy,
+                None,
+            )
+            .await;
         assert_eq!(r.status, 422, "{}", r.body);
         assert!(
             r.body.contains(&format!("最早可从 {first} 开始")),
@@ -141,9 +120,13 @@ async fn a_district_department_applies_and_the_district_decides_through_the_api_
         // One idempotency key, one application.
         let mut body = application(first, "120101000000");
         body["idempotency_key"] = "req-1".into();
-        let made = call(&app, "POST", "/api/v1/admissions", &jy, Some(body.clone())).await;
+        let made = app
+            .call("POST", "/api/v1/admissions", &jy, Some(body.clone()))
+            .await;
         assert_eq!(made.status, 201, "{backend:?}: {}", made.body);
-        let again = call(&app, "POST", "/api/v1/admissions", &jy, Some(body)).await;
+        let again = app
+            .call("POST", "/api/v1/admissions", &jy, Some(body))
+            .await;
         let made = made.json();
         assert_eq!(again.json()["id"], made["id"], "{backend:?}: acted once");
         assert_eq!(made["stage"], "draft");
@@ -152,29 +135,19 @@ async fn a_district_department_applies_and_the_district_decides_through_the_api_
         let step = |action: &str| format!("/api/v1/admissions/{id}/actions/{action}");
 
         // Out of order: 409 naming the stage.
-        let r = call(&app, "POST", &step("approve"), &sp, None).await;
+        let r = app.call("POST", &step("approve"), &sp, None).await;
         assert_eq!(r.status, 409, "{}", r.body);
         assert_eq!(r.json()["error"]["code"], "wrong_stage");
         assert_eq!(r.json()["error"]["stage"], "draft");
 
         // Another level, another department: 403, audited.
-        let r = call(
-            &app,
-            "GET",
-            &format!("/api/v1/admissions/{id}"),
-            &city,
-            None,
-        )
-        .await;
+        let r = app
+            .call("GET", &format!("/api/v1/admissions/{id}"), &city, None)
+            .await;
         assert_eq!(r.status, 403, "{}", r.body);
-        let r = call(
-            &app,
-            "GET",
-            &format!("/api/v1/admissions/{id}"),
-            &scjg,
-            None,
-        )
-        .await;
+        let r = app
+            .call("GET", &format!("/api/v1/admissions/{id}"), &scjg, None)
+            .await;
         assert_eq!(r.status, 403, "{}", r.body);
         let denied = app
             .audit_log()
@@ -209,11 +182,13 @@ async fn a_district_department_applies_and_the_district_decides_through_the_api_
             (&sp, "approve", None, "approved"),
         ];
         for (who, action, body, expected) in sequence {
-            let r = call(&app, "POST", &step(action), who, body).await;
+            let r = app.call("POST", &step(action), who, body).await;
             assert_eq!(r.status, 200, "{backend:?} {action}: {}", r.body);
             assert_eq!(r.json()["stage"], expected, "{backend:?} {action}");
             if expected == "submitted" {
-                let pending = call(&app, "GET", "/api/v1/admissions?view=pending", &mz, None).await;
+                let pending = app
+                    .call("GET", "/api/v1/admissions?view=pending", &mz, None)
+                    .await;
                 assert!(
                     pending.json()["items"]
                         .as_array()
@@ -223,7 +198,8 @@ async fn a_district_department_applies_and_the_district_decides_through_the_api_
                 );
             }
         }
-        let done = call(&app, "GET", &format!("/api/v1/admissions/{id}"), &jy, None)
+        let done = app
+            .call("GET", &format!("/api/v1/admissions/{id}"), &jy, None)
             .await
             .json();
         let code = done["task"].as_str().unwrap().to_owned();
@@ -285,14 +261,14 @@ async fn a_district_department_applies_and_the_district_decides_through_the_api_
         assert!(pdf.body.starts_with("%PDF"));
 
         // Revoked today: no longer in force on its days.
-        let r = call(
-            &app,
-            "POST",
-            &step("revoke"),
-            &sp,
-            Some(serde_json::json!({"comment": "任务已由区教育局自行完成"})),
-        )
-        .await;
+        let r = app
+            .call(
+                "POST",
+                &step("revoke"),
+                &sp,
+                Some(serde_json::json!({"comment": "任务已由区教育局自行完成"})),
+            )
+            .await;
         assert_eq!(r.json()["stage"], "revoked", "{}", r.body);
         assert!(
             !has(&list(format!("region=120101001001&at={first}")).await),
@@ -305,23 +281,23 @@ async fn a_district_department_applies_and_the_district_decides_through_the_api_
         assert_eq!(one["revoke_reason"], "任务已由区教育局自行完成");
 
         // Withdrawn before a decision; nothing is decided on it afterwards.
-        let r = call(
-            &app,
-            "POST",
-            &format!("/api/v1/admissions/{soon_id}/actions/withdraw"),
-            &jy,
-            None,
-        )
-        .await;
+        let r = app
+            .call(
+                "POST",
+                &format!("/api/v1/admissions/{soon_id}/actions/withdraw"),
+                &jy,
+                None,
+            )
+            .await;
         assert_eq!(r.json()["stage"], "withdrawn", "{}", r.body);
-        let r = call(
-            &app,
-            "POST",
-            &format!("/api/v1/admissions/{soon_id}/actions/pass"),
-            &mz,
-            None,
-        )
-        .await;
+        let r = app
+            .call(
+                "POST",
+                &format!("/api/v1/admissions/{soon_id}/actions/pass"),
+                &mz,
+                None,
+            )
+            .await;
         assert_eq!(
             (r.status.as_u16(), r.json()["error"]["stage"].clone()),
             (409, "withdrawn".into())
@@ -389,7 +365,9 @@ async fn overdue_steps_are_reminded_once_by_the_levels_deadline_on_every_backend
         jianfu_store::admission::set_deadlines(&app.db, &level, short, "hp.mz", &audit)
             .await
             .unwrap();
-        let r = call(&app, "GET", &format!("/api/v1/admissions/{id}"), &jy, None).await;
+        let r = app
+            .call("GET", &format!("/api/v1/admissions/{id}"), &jy, None)
+            .await;
         assert_eq!(
             r.json()["decide_by"],
             calendar.add_working_days(today, 3).to_string()
@@ -523,7 +501,8 @@ async fn a_reviewer_hands_the_review_to_a_colleague_and_a_standing_task_is_propo
     let mut body = application(calendar.add_working_days(today, 30), "120101001000");
     body["co_departments"] = serde_json::json!([]);
     body["permanent"] = true.into();
-    let id = call(&app, "POST", "/api/v1/admissions", &jy, Some(body))
+    let id = app
+        .call("POST", "/api/v1/admissions", &jy, Some(body))
         .await
         .json()["id"]
         .as_i64()
@@ -531,7 +510,7 @@ async fn a_reviewer_hands_the_review_to_a_colleague_and_a_standing_task_is_propo
     let act = |who: &str, action: &str| {
         let (app, who) = (&app, who.to_owned());
         let uri = format!("/api/v1/admissions/{id}/actions/{action}");
-        async move { call(app, "POST", &uri, &who, None).await }
+        async move { app.call("POST", &uri, &who, None).await }
     };
     assert_eq!(act(&jy, "submit").await.json()["stage"], "submitted");
 

@@ -4,19 +4,13 @@
 //! and a Chinese reason; a township reaches its own units only; targets outside the caller's
 //! region are refused and audited; nothing is written but the audit of refusals.
 
-use axum::body::Body;
-use axum::http::Request;
 use jianfu_domain::account::Role;
 
 use crate::support::{Reply, TestApp, backends};
 
 async fn check(app: &TestApp, token: &str, body: serde_json::Value) -> Reply {
-    let req = Request::post("/api/v1/dispatches/check")
-        .header("authorization", format!("Bearer {token}"))
-        .header("content-type", "application/json")
-        .body(Body::from(serde_json::to_vec(&body).unwrap()))
-        .unwrap();
-    app.request(req).await
+    app.call("POST", "/api/v1/dispatches/check", token, Some(body))
+        .await
 }
 
 fn task(cites: serde_json::Value, targets: &[&str]) -> serde_json::Value {
@@ -217,26 +211,6 @@ async fn every_unit_a_task_reaches_gets_its_verdict_and_reasons_on_every_backend
     }
 }
 
-async fn call(
-    app: &TestApp,
-    method: &str,
-    uri: &str,
-    token: &str,
-    body: Option<serde_json::Value>,
-) -> Reply {
-    let req = Request::builder()
-        .method(method)
-        .uri(uri)
-        .header("authorization", format!("Bearer {token}"));
-    let req = match body {
-        Some(b) => req
-            .header("content-type", "application/json")
-            .body(Body::from(serde_json::to_vec(&b).unwrap())),
-        None => req.body(Body::empty()),
-    };
-    app.request(req.unwrap()).await
-}
-
 #[tokio::test]
 async fn a_dispatch_delivers_once_to_the_units_it_is_allowed_for_and_they_act_on_it_on_every_backend()
  {
@@ -267,7 +241,9 @@ async fn a_dispatch_delivers_once_to_the_units_it_is_allowed_for_and_they_act_on
         let mut body = task(serde_json::json!({"item_code": "XZ-008"}), &["120101001"]);
         body["idempotency_key"] = "wj-2026-001".into();
         body["due_date"] = "2027-01-31".into();
-        let made = call(&app, "POST", "/api/v1/dispatches", &wj, Some(body.clone())).await;
+        let made = app
+            .call("POST", "/api/v1/dispatches", &wj, Some(body.clone()))
+            .await;
         assert_eq!(made.status, 201, "{backend:?}: {}", made.body);
         let made = made.json();
         assert_eq!(made["allowed"], reached);
@@ -279,7 +255,8 @@ async fn a_dispatch_delivers_once_to_the_units_it_is_allowed_for_and_they_act_on
                 .iter()
                 .all(|d| d["state"] == "delivered")
         );
-        let again = call(&app, "POST", "/api/v1/dispatches", &wj, Some(body))
+        let again = app
+            .call("POST", "/api/v1/dispatches", &wj, Some(body))
             .await
             .json();
         assert_eq!(again["id"], made["id"], "{backend:?}: one dispatch per key");
@@ -289,19 +266,19 @@ async fn a_dispatch_delivers_once_to_the_units_it_is_allowed_for_and_they_act_on
         assert_eq!(rows.len(), reached, "{backend:?}: delivered once");
 
         // Blocked: recorded, never in the inbox.
-        let blocked = call(
-            &app,
-            "POST",
-            "/api/v1/dispatches",
-            &wj,
-            Some(task(serde_json::json!({}), &["120101001001"])),
-        )
-        .await
-        .json();
+        let blocked = app
+            .call(
+                "POST",
+                "/api/v1/dispatches",
+                &wj,
+                Some(task(serde_json::json!({}), &["120101001001"])),
+            )
+            .await
+            .json();
         assert_eq!(blocked["blocked"], 1, "{blocked}");
         assert_eq!(blocked["deliveries"][0]["state"], "blocked");
 
-        let inbox = call(&app, "GET", "/api/v1/inbox", &sq, None).await.json();
+        let inbox = app.call("GET", "/api/v1/inbox", &sq, None).await.json();
         assert_eq!(inbox["total"], 1, "{backend:?}: {inbox}");
         let item = &inbox["items"][0];
         assert_eq!(item["title"], "开展冬春季传染病防控宣传");
@@ -311,27 +288,27 @@ async fn a_dispatch_delivers_once_to_the_units_it_is_allowed_for_and_they_act_on
         let id = item["id"].as_i64().unwrap();
         let step = |action: &str| format!("/api/v1/deliveries/{id}/actions/{action}");
 
-        let r = call(
-            &app,
-            "POST",
-            &step("refuse"),
-            &other,
-            Some(serde_json::json!({"comment": "不是本社区"})),
-        )
-        .await;
+        let r = app
+            .call(
+                "POST",
+                &step("refuse"),
+                &other,
+                Some(serde_json::json!({"comment": "不是本社区"})),
+            )
+            .await;
         assert_eq!(r.status, 404, "another unit's task: {}", r.body);
-        let r = call(&app, "POST", &step("refuse"), &sq, None).await;
+        let r = app.call("POST", &step("refuse"), &sq, None).await;
         assert_eq!(r.status, 422, "{}", r.body);
-        let r = call(
-            &app,
-            "POST",
-            &step("refuse"),
-            &sq,
-            Some(serde_json::json!({"comment": "本社区已于上月完成同类宣传"})),
-        )
-        .await;
+        let r = app
+            .call(
+                "POST",
+                &step("refuse"),
+                &sq,
+                Some(serde_json::json!({"comment": "本社区已于上月完成同类宣传"})),
+            )
+            .await;
         assert_eq!(r.json()["state"], "refused", "{}", r.body);
-        let r = call(&app, "POST", &step("accept"), &sq, None).await;
+        let r = app.call("POST", &step("accept"), &sq, None).await;
         assert_eq!(
             (r.status.as_u16(), r.json()["error"]["stage"].clone()),
             (409, "refused".into())

@@ -352,6 +352,27 @@ impl TestApp {
             .unwrap()
     }
 
+    /// Calls the API as a token's holder, with an optional JSON body.
+    pub async fn call(
+        &self,
+        method: &str,
+        uri: &str,
+        token: &str,
+        body: Option<serde_json::Value>,
+    ) -> Reply {
+        let req = Request::builder()
+            .method(method)
+            .uri(uri)
+            .header("authorization", format!("Bearer {token}"));
+        let req = match body {
+            Some(b) => req
+                .header("content-type", "application/json")
+                .body(Body::from(serde_json::to_vec(&b).unwrap())),
+            None => req.body(Body::empty()),
+        };
+        self.request(req.unwrap()).await
+    }
+
     /// Every audit record in sequence order, after chaining the pending ones (as the server's
     /// chainer would a moment after each commit).
     pub async fn audit_log(&self) -> Vec<jianfu_store::entity::audit_log::Model> {
