@@ -7,6 +7,7 @@ mod admissions;
 mod admitted;
 mod calendar;
 mod catalog;
+mod dispatches;
 mod home;
 mod notifications;
 mod regions;
@@ -128,6 +129,31 @@ pub fn pages() -> Vec<(&'static str, Access, MethodRouter<AppState>)> {
             "/admissions/{id}/attachments/{file}",
             Access::Perm(P::HandleAdmissions),
             get(admissions::attachment),
+        ),
+        (
+            "/dispatches",
+            Access::Perm(P::Dispatch),
+            post(dispatches::submit),
+        ),
+        (
+            "/dispatches/new",
+            Access::Perm(P::Dispatch),
+            get(dispatches::new_form),
+        ),
+        (
+            "/dispatches/{id}",
+            Access::Perm(P::Dispatch),
+            get(dispatches::show),
+        ),
+        (
+            "/inbox",
+            Access::Perm(P::ReceiveTasks),
+            get(dispatches::inbox),
+        ),
+        (
+            "/inbox/{id}/act",
+            Access::Perm(P::ReceiveTasks),
+            post(dispatches::act),
         ),
         ("/notifications", LoggedIn, get(notifications::list)),
         ("/notifications/read", LoggedIn, post(notifications::read)),
@@ -252,6 +278,12 @@ impl Nav {
                 )
             {
                 menu.push(("准入管理", "/admissions".into()));
+            }
+            if p.roles.iter().any(|r| r.has(Perm::Dispatch)) {
+                menu.push(("任务派发", "/dispatches/new".into()));
+            }
+            if p.roles.iter().any(|r| r.has(Perm::ReceiveTasks)) {
+                menu.push(("收到的任务", "/inbox".into()));
             }
             menu.push(("消息", "/notifications".into()));
             for (role, label, href) in [
