@@ -151,13 +151,31 @@ async fn every_unit_a_task_reaches_gets_its_verdict_and_reasons_on_every_backend
             &app,
             &jd,
             task(
-                serde_json::json!({"item_code": "XZ-001"}),
+                serde_json::json!({"item_code": "XZ-008"}),
                 &["120101001001"],
             ),
         )
         .await
         .json();
         assert_eq!(r["targets"][0]["outcome"], "allowed", "{r}");
+        // Citing an item the text is not about: delivered, flagged with what it is about.
+        let r = check(
+            &app,
+            &jd,
+            task(
+                serde_json::json!({"item_code": "XZ-001"}),
+                &["120101001001"],
+            ),
+        )
+        .await
+        .json();
+        assert_eq!(r["targets"][0]["outcome"], "flagged", "{r}");
+        let flag = &r["targets"][0]["reasons"][1];
+        assert_eq!(flag["rule"], "text.mismatch");
+        assert!(
+            flag["message"].as_str().unwrap().contains("XZ-008"),
+            "{flag}"
+        );
         let r = check(
             &app,
             &jd,
@@ -327,4 +345,62 @@ async fn a_dispatch_delivers_once_to_the_units_it_is_allowed_for_and_they_act_on
         );
         app.finish().await;
     }
+}
+
+/// The directories' golden cases are the text matcher's regression suite: a task that cites
+/// its golden item is not flagged, and a prohibited task is blocked as the item it is.
+#[tokio::test]
+async fn the_golden_cases_read_as_their_items_and_prohibited_tasks_are_blocked() {
+    use jianfu_domain::catalog::DirectoryKind as K;
+    let app = TestApp::new(backends().remove(0)).await;
+    let jd = app
+        .token("jd.qyc", "120101001", Role::TownshipOfficer, None)
+        .await;
+    let mut checked = 0;
+    for case in jianfu_web::search::GOLDEN_CASES.iter() {
+        let Some(expected) = case.expected.as_ref() else {
+            continue;
+        };
+        let cites = match case.kind {
+            K::Duty | K::Assistance | K::MechanismSign | K::PublicService => {
+                serde_json::json!({"item_code": expected.as_str()})
+            }
+            K::ProhibitedTask => serde_json::json!({}),
+            _ => continue,
+        };
+        let body =
+            serde_json::json!({"title": case.task, "cites": cites, "targets": ["120101001001"]});
+        let r = check(&app, &jd, body).await;
+        assert_eq!(r.status, 200, "{}: {}", case.id, r.body);
+        let rules: Vec<String> = r.json()["targets"][0]["reasons"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| {
+                format!(
+                    "{} {}",
+                    x["rule"].as_str().unwrap(),
+                    x["item_code"].as_str().unwrap_or("")
+                )
+            })
+            .collect();
+        if case.kind == K::ProhibitedTask {
+            assert!(
+                rules.contains(&format!("task.prohibited {expected}")),
+                "{}: {rules:?}",
+                case.id
+            );
+        } else {
+            assert!(
+                rules
+                    .iter()
+                    .all(|r| !r.starts_with("text.") && !r.starts_with("task.prohibited")),
+                "{}: {rules:?}",
+                case.id
+            );
+        }
+        checked += 1;
+    }
+    assert!(checked >= 10, "{checked} golden cases read");
+    app.finish().await;
 }

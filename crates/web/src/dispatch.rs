@@ -2,13 +2,16 @@
 //! who sends, which units the targets reach, and for each unit the facts the verdict engine
 //! (`jianfu_domain::verdict`) judges — the cited item as it stands for the unit's district
 //! that day (city version and district refinement, from the directories held in process), or
-//! the admitted task.
+//! the admitted task — and what the task's text matches in the directories (a prohibited task,
+//! or items other than the one cited).
 
 use chrono::NaiveDate;
 use jianfu_domain::account::{Perm, Role};
 use jianfu_domain::admission::ScopeEntry;
 use jianfu_domain::catalog::{DirectoryKind, ItemCode, refined};
-use jianfu_domain::verdict::{self, AdmittedFacts, Basis, Case, Sender, Target, Verdict};
+use jianfu_domain::verdict::{
+    self, AdmittedFacts, Basis, Case, ProhibitedHit, Sender, Target, Verdict,
+};
 use jianfu_domain::{Error, Level, Region, RegionCode};
 use serde::Deserialize;
 use utoipa::ToSchema;
@@ -139,8 +142,58 @@ fn kind_of(raw: &str) -> Result<(DirectoryKind, ItemCode), Error> {
         .ok_or_else(|| refused(format!("事项编码“{}”格式不正确，例如 XZ-001", raw.trim())))
 }
 
-/// The text matcher's facts (prohibited tasks, better-fitting items) join with the matcher.
-fn judge_unit(sender: Sender<'_>, unit: &Region, day: NaiveDate, basis: Basis<'_>) -> Verdict {
+/// What the text says, as the directories in force read it: the task-list items it matches
+/// best, and the prohibited task it matches best of all, if one does.
+struct TextFacts {
+    candidates: Vec<ItemCode>,
+    prohibited: Vec<(ItemCode, String, u32)>,
+}
+
+/// How many task-list items count as what a text is about.
+const CANDIDATES: usize = 3;
+
+fn read_text(snapshot: &crate::search::Snapshot, day: NaiveDate, task: &TaskFields) -> TextFacts {
+    let text = format!("{}\n{}", task.title, task.body);
+    let hits = snapshot.index.search(&text, None, 10);
+    let candidates = hits
+        .iter()
+        .filter(|h| verdict::is_task_list(h.kind))
+        .take(CANDIDATES)
+        .map(|h| h.code.clone())
+        .collect();
+    // A prohibited task blocks only when it is what the text matches best.
+    let prohibited = hits
+        .first()
+        .filter(|h| h.kind == DirectoryKind::ProhibitedTask)
+        .and_then(|h| {
+            let version = snapshot.in_force(DirectoryKind::ProhibitedTask, day)?;
+            let item = version.items.iter().find(|i| i.code == h.code)?;
+            Some((h.code.clone(), item.name.clone(), version.number))
+        })
+        .into_iter()
+        .collect();
+    TextFacts {
+        candidates,
+        prohibited,
+    }
+}
+
+fn judge_unit(
+    sender: Sender<'_>,
+    unit: &Region,
+    day: NaiveDate,
+    basis: Basis<'_>,
+    text: &TextFacts,
+) -> Verdict {
+    let prohibited: Vec<ProhibitedHit<'_>> = text
+        .prohibited
+        .iter()
+        .map(|(code, name, version)| ProhibitedHit {
+            code,
+            name,
+            version: *version,
+        })
+        .collect();
     verdict::judge(&Case {
         sender,
         target: Target {
@@ -149,8 +202,8 @@ fn judge_unit(sender: Sender<'_>, unit: &Region, day: NaiveDate, basis: Basis<'_
         },
         day,
         basis,
-        prohibited: &[],
-        candidates: None,
+        prohibited: &prohibited,
+        candidates: Some(&text.candidates),
     })
 }
 
@@ -187,10 +240,11 @@ pub async fn check(
     if item_code.is_some() && admission.is_some() {
         return Err(refused("一项任务只能引用一个指导目录事项或一个准入事项"));
     }
+    let snapshot = state.catalog.snapshot(&state.db, day).await?;
+    let text = read_text(&snapshot, day, task);
     let verdicts = match (item_code, admission) {
         (Some(raw), _) => {
             let (kind, code) = kind_of(raw)?;
-            let snapshot = state.catalog.snapshot(&state.db, day).await?;
             let version = snapshot.in_force(kind, day);
             let item = version.and_then(|v| v.items.iter().find(|i| i.code == code));
             let number = version.map_or(0, |v| v.number);
@@ -209,7 +263,7 @@ pub async fn check(
                         version: number,
                         item: item.map(|i| refined(kind, i, entry)),
                     };
-                    judge_unit(sender, unit, day, basis)
+                    judge_unit(sender, unit, day, basis, &text)
                 })
                 .collect::<Vec<_>>()
         }
@@ -231,13 +285,13 @@ pub async fn check(
                 .iter()
                 .map(|unit| {
                     let task = facts.as_ref();
-                    judge_unit(sender, unit, day, Basis::Admitted { code, task })
+                    judge_unit(sender, unit, day, Basis::Admitted { code, task }, &text)
                 })
                 .collect()
         }
         (None, None) => units
             .iter()
-            .map(|unit| judge_unit(sender, unit, day, Basis::Nothing))
+            .map(|unit| judge_unit(sender, unit, day, Basis::Nothing, &text))
             .collect(),
     };
     Ok(units
