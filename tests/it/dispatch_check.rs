@@ -91,6 +91,11 @@ async fn every_unit_a_task_reaches_gets_its_verdict_and_reasons_on_every_backend
                 .unwrap()
                 .contains("未引用指导目录事项")
         );
+        let hint = r["targets"][0]["reasons"][0]["message"].as_str().unwrap();
+        assert!(
+            hint.contains("最相符的目录事项：XZ-008"),
+            "a suggestion: {hint}"
+        );
 
         let r = check(
             &app,

@@ -271,12 +271,22 @@ pub fn judge(case: &Case<'_>) -> Verdict {
     let mut reasons = Vec::new();
     let township = case.sender.region.level() == Level::Township;
     match &case.basis {
-        Basis::Nothing => reasons.push(reason(
-            Rule::NoBasis,
-            "任务未引用指导目录事项或准入事项，不得交由村（社区）承担".into(),
-            None,
-            None,
-        )),
+        Basis::Nothing => {
+            // Point the sender to the items the text is about, if any.
+            let hint = match case.candidates {
+                Some(found) if !found.is_empty() => {
+                    let codes: Vec<String> = found.iter().map(ToString::to_string).collect();
+                    format!("；与任务内容最相符的目录事项：{}", codes.join("、"))
+                }
+                _ => String::new(),
+            };
+            reasons.push(reason(
+                Rule::NoBasis,
+                format!("任务未引用指导目录事项或准入事项，不得交由村（社区）承担{hint}"),
+                None,
+                None,
+            ));
+        }
         Basis::Item {
             code,
             kind,

@@ -111,6 +111,20 @@ fn every_blocking_rule_says_why() {
         (Outcome::Blocked, vec!["basis.missing"])
     );
     assert!(none.reasons[0].message.contains("未引用"));
+    let about = [ItemCode::numbered(DirectoryKind::Assistance, 8)];
+    let mut suggested = case(Basis::Nothing, "区民政局", "120101");
+    suggested.candidates = Some(&about);
+    let v = judge(&suggested);
+    assert_eq!(
+        rules(&v),
+        ["basis.missing"],
+        "a suggestion, not another finding"
+    );
+    assert!(
+        v.reasons[0].message.ends_with("最相符的目录事项：XZ-008"),
+        "{}",
+        v.reasons[0].message
+    );
 
     let cert = item(DirectoryKind::CertificateMayIssue, "", Applicability::Both);
     let v = judge(&case(
