@@ -73,6 +73,14 @@ pub enum Error {
 }
 
 impl Error {
+    /// A rule's refusal with one message and no list of problems.
+    pub fn refused(message: impl Into<String>) -> Error {
+        Error::Refused {
+            message: message.into(),
+            details: Vec::new(),
+        }
+    }
+
     /// Stable machine-readable code; API clients may rely on it.
     pub fn code(&self) -> &'static str {
         match self {

@@ -135,33 +135,26 @@ impl From<Error> for AdmissionError {
     }
 }
 
-fn invalid(message: &str) -> Error {
-    Error::Refused {
-        message: message.into(),
-        details: Vec::new(),
-    }
-}
-
 /// What every application must say before it is stored.
 fn check(new: &NewAdmission) -> Result<(), Error> {
     if new.title.trim().is_empty() {
-        return Err(invalid("请填写任务名称"));
+        return Err(Error::refused("请填写任务名称"));
     }
     if new.title.chars().count() > 200 {
-        return Err(invalid("任务名称不能超过 200 字"));
+        return Err(Error::refused("任务名称不能超过 200 字"));
     }
     if new.content.trim().is_empty() {
-        return Err(invalid("请填写任务内容"));
+        return Err(Error::refused("请填写任务内容"));
     }
     if new.basis.trim().is_empty() {
-        return Err(invalid("请填写法律法规或政策依据"));
+        return Err(Error::refused("请填写法律法规或政策依据"));
     }
-    admission::check_scope(&new.scope, &new.region).map_err(|e| invalid(&e.to_string()))?;
+    admission::check_scope(&new.scope, &new.region).map_err(|e| Error::refused(e.to_string()))?;
     if new.ends_on < new.starts_on {
-        return Err(invalid("任务结束日期不能早于开始日期"));
+        return Err(Error::refused("任务结束日期不能早于开始日期"));
     }
     if new.co_departments.contains(&new.department) {
-        return Err(invalid("会签部门不能是申请部门本身"));
+        return Err(Error::refused("会签部门不能是申请部门本身"));
     }
     Ok(())
 }
@@ -747,10 +740,10 @@ pub async fn update(
     let txn = crate::begin_write(db).await.map_err(db_error)?;
     let a = locked(&txn, id).await?;
     if a.department != department {
-        return Err(invalid("只有申请部门可以修改申请内容"));
+        return Err(Error::refused("只有申请部门可以修改申请内容"));
     }
     if !stage_of(&a)?.editable() {
-        return Err(invalid("申请已提交，只有草稿或被退回的申请可以修改"));
+        return Err(Error::refused("申请已提交，只有草稿或被退回的申请可以修改"));
     }
     adm::Entity::update_many()
         .col_expr(adm::Column::Title, Expr::value(new.title.trim()))
@@ -807,18 +800,20 @@ pub async fn attach(
 ) -> Result<i64, Error> {
     let name = name.trim();
     if name.is_empty() || content.is_empty() {
-        return Err(invalid("请选择要上传的附件"));
+        return Err(Error::refused("请选择要上传的附件"));
     }
     if content.len() > MAX_ATTACHMENT_BYTES {
-        return Err(invalid("附件不能超过 1.5 MB"));
+        return Err(Error::refused("附件不能超过 1.5 MB"));
     }
     let txn = crate::begin_write(db).await.map_err(db_error)?;
     let a = locked(&txn, id).await?;
     if by.department != Some(a.department.as_str()) {
-        return Err(invalid("只有申请部门可以上传附件"));
+        return Err(Error::refused("只有申请部门可以上传附件"));
     }
     if !stage_of(&a)?.editable() {
-        return Err(invalid("申请已提交，只有草稿或被退回的申请可以上传附件"));
+        return Err(Error::refused(
+            "申请已提交，只有草稿或被退回的申请可以上传附件",
+        ));
     }
     let held = file::Entity::find()
         .filter(file::Column::AdmissionId.eq(id))
@@ -826,7 +821,7 @@ pub async fn attach(
         .await
         .map_err(db_error)?;
     if held >= MAX_ATTACHMENTS {
-        return Err(invalid("每份申请最多上传 10 个附件"));
+        return Err(Error::refused("每份申请最多上传 10 个附件"));
     }
     let digest = crate::to_hex(&jianfu_seal::sm3(content));
     let name: String = name.chars().take(200).collect();
@@ -892,13 +887,13 @@ pub async fn assign_reviewer(
         });
     }
     if by.role != Role::CivilAffairs || a.reviewer.as_deref().is_some_and(|r| r != by.username) {
-        return Err(invalid("只有本级民政部门当前的初审人可以转交初审"));
+        return Err(Error::refused("只有本级民政部门当前的初审人可以转交初审"));
     }
     let level = RegionCode::parse(&a.region).map_err(|_| Error::Internal)?;
     if let Some(r) = reviewer {
         let colleagues = notification::holders(&txn, &level, Role::CivilAffairs, None).await?;
         if !colleagues.iter().any(|c| c == r) {
-            return Err(invalid(&format!("{r} 不是本级民政部门的工作人员")));
+            return Err(Error::refused(format!("{r} 不是本级民政部门的工作人员")));
         }
     }
     adm::Entity::update_many()
@@ -984,16 +979,12 @@ pub async fn list(
     if let Some(day) = filter.arrived_by {
         query = query.filter(adm::Column::StepSince.lte(day));
     }
-    let total = query.clone().count(db).await.map_err(db_error)?;
-    let rows = query
+    let ordered = query
         .order_by_desc(adm::Column::UpdatedAt)
-        .order_by_desc(adm::Column::Id)
-        .offset(paging.offset())
-        .limit(paging.per_page)
-        .all(db)
-        .await
-        .map_err(db_error)?;
-    let items = rows
+        .order_by_desc(adm::Column::Id);
+    let found = crate::paged(db, ordered, paging, |a| a).await?;
+    let items = found
+        .items
         .into_iter()
         .map(|a| {
             Ok(AdmissionSummary {
@@ -1011,9 +1002,9 @@ pub async fn list(
         .collect::<Result<_, Error>>()?;
     Ok(Page {
         items,
-        total,
-        page: paging.page,
-        per_page: paging.per_page,
+        total: found.total,
+        page: found.page,
+        per_page: found.per_page,
     })
 }
 
@@ -1045,7 +1036,7 @@ pub async fn set_deadlines(
     by: &str,
     audit: &AuditEntry,
 ) -> Result<(), Error> {
-    new.check().map_err(invalid)?;
+    new.check().map_err(Error::refused)?;
     let txn = crate::begin_write(db).await.map_err(db_error)?;
     let old = deadlines_in(&txn, level).await?;
     setting::Entity::insert(setting::ActiveModel {

@@ -105,20 +105,7 @@ pub async fn of(
     if unread_only {
         query = query.filter(note::Column::ReadAt.is_null());
     }
-    let total = query.clone().count(db).await.map_err(db_error)?;
-    let items = query
-        .order_by_desc(note::Column::Id)
-        .offset(paging.offset())
-        .limit(paging.per_page)
-        .all(db)
-        .await
-        .map_err(db_error)?;
-    Ok(Page {
-        items,
-        total,
-        page: paging.page,
-        per_page: paging.per_page,
-    })
+    crate::paged(db, query.order_by_desc(note::Column::Id), paging, |n| n).await
 }
 
 pub async fn unread(db: &DatabaseConnection, username: &str) -> Result<u64, Error> {

@@ -18,19 +18,11 @@ use crate::AppState;
 use crate::api::catalog::today;
 use crate::auth::CurrentUser;
 
-/// A refusal with one message and no list.
-fn refused(message: impl Into<String>) -> Error {
-    Error::Refused {
-        message: message.into(),
-        details: Vec::new(),
-    }
-}
-
 /// The store says why it will not write with `InvalidQuery` (an empty title, a draft no longer
 /// editable): that is a rule's refusal here.
 fn store_refusal(e: Error) -> Error {
     match e {
-        Error::InvalidQuery(message) => refused(message),
+        Error::InvalidQuery(message) => Error::refused(message),
         e => e,
     }
 }
@@ -95,9 +87,12 @@ pub async fn create(
 ) -> Result<i64, Error> {
     let district = level_of(user);
     if !user.principal.roles.contains(&Role::CivilAffairs) {
-        return Err(refused(format!("起草调整须由{}办理", Role::CivilAffairs)));
+        return Err(Error::refused(format!(
+            "起草调整须由{}办理",
+            Role::CivilAffairs
+        )));
     }
-    let kind = DirectoryKind::parse(&fields.kind).ok_or_else(|| refused("请选择目录"))?;
+    let kind = DirectoryKind::parse(&fields.kind).ok_or_else(|| Error::refused("请选择目录"))?;
     let new = NewAdjustment {
         kind,
         district,
@@ -122,13 +117,13 @@ pub async fn import(
     bytes: Vec<u8>,
 ) -> Result<usize, Error> {
     if view.drafter != user.principal.username {
-        return Err(refused("只有起草人可以导入调整内容"));
+        return Err(Error::refused("只有起草人可以导入调整内容"));
     }
     if name.is_empty() || bytes.is_empty() {
-        return Err(refused("请选择要导入的文件"));
+        return Err(Error::refused("请选择要导入的文件"));
     }
-    let table =
-        jianfu_docs::table::table_from_bytes(name, bytes).map_err(|e| refused(e.to_string()))?;
+    let table = jianfu_docs::table::table_from_bytes(name, bytes)
+        .map_err(|e| Error::refused(e.to_string()))?;
     let file_errors = |errors: Vec<directory::RowError>| Error::Refused {
         message: format!("文件有 {} 处错误，未导入任何内容：", errors.len()),
         details: errors.iter().map(ToString::to_string).collect(),
@@ -137,7 +132,7 @@ pub async fn import(
         Some(district) => {
             let changes = refinement_rows(&table, view.kind).map_err(file_errors)?;
             if changes.is_empty() {
-                return Err(refused("文件中没有填写了细化内容的行"));
+                return Err(Error::refused("文件中没有填写了细化内容的行"));
             }
             let changes = with_rows(changes);
             check_refinements(state, view.kind, district, &changes).await?;
@@ -155,7 +150,9 @@ pub async fn import(
                 .and_then(|rows| directory::changes(rows, items))
                 .map_err(file_errors)?;
             if changes.is_empty() {
-                return Err(refused("文件中的事项与现行目录相同，没有需要调整的内容"));
+                return Err(Error::refused(
+                    "文件中的事项与现行目录相同，没有需要调整的内容",
+                ));
             }
             with_rows(changes)
         }
@@ -254,21 +251,21 @@ pub async fn edit_refinement(
     edit: &RefinementEdit,
 ) -> Result<(), Error> {
     let Some(district) = view.district else {
-        return Err(refused("市级目录调整请导入目录文件"));
+        return Err(Error::refused("市级目录调整请导入目录文件"));
     };
     if view.drafter != user.principal.username {
-        return Err(refused("只有起草人可以修改调整内容"));
+        return Err(Error::refused("只有起草人可以修改调整内容"));
     }
-    let code = ItemCode::parse(view.kind, &edit.code).map_err(refused)?;
+    let code = ItemCode::parse(view.kind, &edit.code).map_err(Error::refused)?;
     let change = match edit.op.as_str() {
         "refine" => Some(Change::Refine(
             code.clone(),
-            edit.refinement().map_err(refused)?,
+            edit.refinement().map_err(Error::refused)?,
         )),
         "unrefine" => Some(Change::Unrefine(code.clone())),
         "remove" => None,
         other => {
-            return Err(refused(format!(
+            return Err(Error::refused(format!(
                 "未知的操作“{other}”：应为 refine、unrefine 或 remove"
             )));
         }
@@ -394,10 +391,10 @@ pub async fn act(
     let day = match step.effective_from.trim() {
         "" => today(),
         raw => NaiveDate::parse_from_str(raw, "%Y-%m-%d")
-            .map_err(|_| refused(format!("施行日期“{raw}”格式不正确，应为 YYYY-MM-DD")))?,
+            .map_err(|_| Error::refused(format!("施行日期“{raw}”格式不正确，应为 YYYY-MM-DD")))?,
     };
     let action = action_of(&step.action, &step.reason, day).ok_or_else(|| {
-        refused(format!(
+        Error::refused(format!(
             "未知的操作“{}”：应为 submit、review、approve、return、reject 或 publish",
             step.action
         ))
@@ -418,6 +415,6 @@ pub async fn act(
             message: format!("调整内容与现行目录不符：{} 处问题", problems.len()),
             details: problems.iter().map(ToString::to_string).collect(),
         },
-        ActError::Step(e) => refused(e.to_string()),
+        ActError::Step(e) => Error::refused(e.to_string()),
     })
 }

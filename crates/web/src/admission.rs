@@ -19,13 +19,6 @@ use crate::AppState;
 use crate::api::catalog::today;
 use crate::auth::CurrentUser;
 
-fn refused(message: impl Into<String>) -> Error {
-    Error::Refused {
-        message: message.into(),
-        details: Vec::new(),
-    }
-}
-
 /// The level whose admissions an account takes part in: Tianjin's (city departments, city
 /// civil affairs and approval) or its district's. Townships and villages have none.
 pub fn level_of(user: &CurrentUser) -> Option<RegionCode> {
@@ -162,10 +155,10 @@ pub struct ApplicationFields {
 fn date(raw: &str, what: &str) -> Result<NaiveDate, Error> {
     let raw = raw.trim();
     if raw.is_empty() {
-        return Err(refused(format!("请填写{what}")));
+        return Err(Error::refused(format!("请填写{what}")));
     }
     NaiveDate::parse_from_str(raw, "%Y-%m-%d")
-        .map_err(|_| refused(format!("{what}“{raw}”格式不正确，应为 YYYY-MM-DD")))
+        .map_err(|_| Error::refused(format!("{what}“{raw}”格式不正确，应为 YYYY-MM-DD")))
 }
 
 /// Reads and checks what an applicant wrote, for the caller's department at `level`: dates,
@@ -181,17 +174,17 @@ async fn new_admission(
         .department
         .clone()
         .filter(|_| user.principal.roles.contains(&Role::DepartmentOfficer))
-        .ok_or_else(|| refused(format!("准入申请须由{}提出", Role::DepartmentOfficer)))?;
+        .ok_or_else(|| Error::refused(format!("准入申请须由{}提出", Role::DepartmentOfficer)))?;
     let starts_on = date(&fields.starts_on, "开始日期")?;
     let ends_on = date(&fields.ends_on, "结束日期")?;
     if !(0.0..=1000.0).contains(&fields.workload_hours) || fields.workload_hours.is_nan() {
-        return Err(refused("预计工作量应在 0 至 1000 小时之间"));
+        return Err(Error::refused("预计工作量应在 0 至 1000 小时之间"));
     }
     let mut scope = Vec::new();
     for part in &fields.scope {
         let unit = RegionCode::parse(part.unit.trim())?;
         let applies = Applicability::parse(&part.applies).ok_or_else(|| {
-            refused(format!(
+            Error::refused(format!(
                 "范围 {} 的适用对象“{}”不正确：应为 village、community 或 both",
                 part.unit, part.applies
             ))
@@ -217,7 +210,7 @@ async fn new_admission(
             .iter()
             .any(|d| d.code == **c && d.region_code == level)
     }) {
-        return Err(refused(format!("会签部门“{bad}”不是本级的部门")));
+        return Err(Error::refused(format!("会签部门“{bad}”不是本级的部门")));
     }
     Ok(NewAdmission {
         region: level,
@@ -410,8 +403,9 @@ pub async fn act(
     code: &str,
     fields: &StepFields,
 ) -> Result<Stage, Error> {
-    let action = action_of(code, fields)
-        .ok_or_else(|| refused(format!("未知的操作“{code}”：应为 {}", ACTIONS.join("、"))))?;
+    let action = action_of(code, fields).ok_or_else(|| {
+        Error::refused(format!("未知的操作“{code}”：应为 {}", ACTIONS.join("、")))
+    })?;
     let role = acting_role(&user.principal.roles, &view.stage, &action).ok_or(Error::Forbidden)?;
     let calendar = calendar(state).await?;
     let by = By {
@@ -440,8 +434,8 @@ pub fn step_error(e: AdmissionError) -> Error {
             stage: code,
             message: e.to_string(),
         },
-        AdmissionError::Step(e) => refused(e.to_string()),
-        AdmissionError::TooSoon(e) => refused(e.to_string()),
+        AdmissionError::Step(e) => Error::refused(e.to_string()),
+        AdmissionError::TooSoon(e) => Error::refused(e.to_string()),
         AdmissionError::Store(e) => e,
     }
 }

@@ -20,13 +20,6 @@ use crate::AppState;
 use crate::api::catalog::today;
 use crate::auth::CurrentUser;
 
-fn refused(message: impl Into<String>) -> Error {
-    Error::Refused {
-        message: message.into(),
-        details: Vec::new(),
-    }
-}
-
 /// What a task rests on: a directory item's code or an admitted task's code.
 #[derive(Deserialize, ToSchema, Default, Clone)]
 pub struct CitesFields {
@@ -80,7 +73,9 @@ async fn sender(state: &AppState, user: &CurrentUser, asked: Option<&str>) -> Re
         && let Some(own) = &p.department
     {
         if asked.is_some_and(|a| a != own) {
-            return Err(refused(format!("只能以本部门（{own}）的名义派发任务")));
+            return Err(Error::refused(format!(
+                "只能以本部门（{own}）的名义派发任务"
+            )));
         }
         let name = jianfu_store::department::get_many(&state.db, std::slice::from_ref(own))
             .await?
@@ -101,7 +96,7 @@ async fn sender(state: &AppState, user: &CurrentUser, asked: Option<&str>) -> Re
             region: p.region,
         });
     }
-    Err(refused(format!(
+    Err(Error::refused(format!(
         "派发任务须由{}或{}办理",
         Role::DepartmentOfficer,
         Role::TownshipOfficer
@@ -116,7 +111,7 @@ async fn units(
     targets: &[String],
 ) -> Result<Vec<Region>, Error> {
     if targets.is_empty() {
-        return Err(refused("请选择任务的派发对象"));
+        return Err(Error::refused("请选择任务的派发对象"));
     }
     let mut out: Vec<Region> = Vec::new();
     for raw in targets {
@@ -129,7 +124,7 @@ async fn units(
     out.sort_by_key(|u| u.code);
     out.dedup_by(|a, b| a.code == b.code);
     if out.is_empty() {
-        return Err(refused("派发对象中没有村（社区）"));
+        return Err(Error::refused("派发对象中没有村（社区）"));
     }
     Ok(out)
 }
@@ -139,7 +134,7 @@ fn kind_of(raw: &str) -> Result<(DirectoryKind, ItemCode), Error> {
     DirectoryKind::ALL
         .iter()
         .find_map(|k| ItemCode::parse(*k, raw).ok().map(|c| (*k, c)))
-        .ok_or_else(|| refused(format!("事项编码“{}”格式不正确，例如 XZ-001", raw.trim())))
+        .ok_or_else(|| Error::refused(format!("事项编码“{}”格式不正确，例如 XZ-001", raw.trim())))
 }
 
 /// What the text says, as the directories in force read it: the task-list items it matches
@@ -216,7 +211,7 @@ pub async fn check(
     user.require(state, Perm::Dispatch, "dispatch").await?;
     let from = sender(state, user, task.sender_department.as_deref()).await?;
     if task.title.trim().is_empty() {
-        return Err(refused("请填写任务名称"));
+        return Err(Error::refused("请填写任务名称"));
     }
     let units = units(state, user, &task.targets).await?;
     let day = today();
@@ -238,7 +233,9 @@ pub async fn check(
         .map(str::trim)
         .filter(|c| !c.is_empty());
     if item_code.is_some() && admission.is_some() {
-        return Err(refused("一项任务只能引用一个指导目录事项或一个准入事项"));
+        return Err(Error::refused(
+            "一项任务只能引用一个指导目录事项或一个准入事项",
+        ));
     }
     let snapshot = state.catalog.snapshot(&state.db, day).await?;
     let text = read_text(&snapshot, day, task);
@@ -311,18 +308,18 @@ pub async fn send(
 ) -> Result<i64, Error> {
     let from = sender(state, user, task.sender_department.as_deref()).await?;
     let checked = check(state, user, task).await?;
-    let due_date = match task
-        .due_date
-        .as_deref()
-        .map(str::trim)
-        .filter(|d| !d.is_empty())
-    {
-        None => None,
-        Some(raw) => Some(
-            NaiveDate::parse_from_str(raw, "%Y-%m-%d")
-                .map_err(|_| refused(format!("完成期限“{raw}”格式不正确，应为 YYYY-MM-DD")))?,
-        ),
-    };
+    let due_date =
+        match task
+            .due_date
+            .as_deref()
+            .map(str::trim)
+            .filter(|d| !d.is_empty())
+        {
+            None => None,
+            Some(raw) => Some(NaiveDate::parse_from_str(raw, "%Y-%m-%d").map_err(|_| {
+                Error::refused(format!("完成期限“{raw}”格式不正确，应为 YYYY-MM-DD"))
+            })?),
+        };
     let cited = |c: &Option<String>| {
         c.as_deref()
             .map(|c| c.trim().to_uppercase())

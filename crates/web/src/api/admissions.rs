@@ -329,12 +329,7 @@ pub async fn act(
 ) -> Result<Json<AdmissionDto>, ApiError> {
     let view = admission_for(&state, &user, id).await?;
     check_csrf(&user, &headers)?;
-    let fields: StepFields = if body.iter().all(u8::is_ascii_whitespace) {
-        StepFields::default()
-    } else {
-        serde_json::from_slice(&body)
-            .map_err(|e| Error::InvalidJson(format!("字段或取值不符合要求：{e}")))?
-    };
+    let fields: StepFields = super::optional_json(&body)?;
     procedure::act(&state, &user, &view, &action, &fields).await?;
     let view = store::get(&state.db, id).await?;
     reply(&state, &user, view).await

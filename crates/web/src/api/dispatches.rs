@@ -326,15 +326,11 @@ pub async fn act(
     user.require(&state, Perm::ReceiveTasks, "/api/v1/deliveries")
         .await?;
     check_csrf(&user, &headers)?;
-    let step: DeliveryStep = if body.iter().all(u8::is_ascii_whitespace) {
-        DeliveryStep::default()
-    } else {
-        serde_json::from_slice(&body)
-            .map_err(|e| Error::InvalidJson(format!("字段或取值不符合要求：{e}")))?
-    };
-    let action = DeliveryAction::parse(&action).ok_or_else(|| Error::Refused {
-        message: format!("未知的操作“{action}”：应为 accept、refuse 或 dispute"),
-        details: Vec::new(),
+    let step: DeliveryStep = super::optional_json(&body)?;
+    let action = DeliveryAction::parse(&action).ok_or_else(|| {
+        Error::refused(format!(
+            "未知的操作“{action}”：应为 accept、refuse 或 dispute"
+        ))
     })?;
     let audit = user.audit_entry("delivery.act", &format!("delivery/{id}"));
     let next = jianfu_store::dispatch::act(
@@ -351,10 +347,7 @@ pub async fn act(
             stage: s.code(),
             message: DeliveryError::NotWaiting(s).to_string(),
         },
-        DeliveryActError::Rule(e) => Error::Refused {
-            message: e.to_string(),
-            details: Vec::new(),
-        },
+        DeliveryActError::Rule(e) => Error::refused(e.to_string()),
         DeliveryActError::Store(e) => e,
     })?;
     Ok(Json(serde_json::json!({ "id": id, "state": next.code() })))

@@ -176,6 +176,17 @@ impl From<axum::extract::rejection::JsonRejection> for ApiError {
     }
 }
 
+/// A JSON body that may be left empty (steps that need no comment): its default then.
+pub fn optional_json<T: serde::de::DeserializeOwned + Default>(body: &[u8]) -> Result<T, Error> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(T::default());
+    }
+    serde_json::from_slice(body).map_err(|e| {
+        let at = position(&e.to_string());
+        Error::InvalidJson(format!("字段或取值不符合要求{at}"))
+    })
+}
+
 /// "…at line 3 column 7" in serde's message → "（第 3 行第 7 列附近）".
 fn position(detail: &str) -> String {
     let number_after = |word: &str| {

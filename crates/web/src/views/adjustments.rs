@@ -83,12 +83,6 @@ pub struct ListParams {
     page: Option<u64>,
 }
 
-fn beijing(at: chrono::DateTime<chrono::Utc>) -> String {
-    (at + chrono::Duration::hours(8))
-        .format("%Y-%m-%d %H:%M")
-        .to_string()
-}
-
 async fn list_page(
     state: &AppState,
     user: &CurrentUser,
@@ -113,7 +107,7 @@ async fn list_page(
             title: a.title,
             stage: a.stage.label(),
             drafter: a.drafter,
-            updated: beijing(a.updated_at),
+            updated: super::beijing(a.updated_at),
         })
         .collect();
     Ok(ListPage {
@@ -326,7 +320,7 @@ async fn detail_page(
         .events
         .iter()
         .map(|e| EventRow {
-            at: beijing(e.at),
+            at: super::beijing(e.at),
             actor: e.actor.clone(),
             action: event_label(&e.action),
             note: e.note.clone().unwrap_or_default(),

@@ -29,12 +29,6 @@ use crate::api::catalog::today;
 use crate::auth::CurrentUser;
 use crate::error::PageError;
 
-fn beijing(at: chrono::DateTime<chrono::Utc>) -> String {
-    (at + chrono::Duration::hours(8))
-        .format("%Y-%m-%d %H:%M")
-        .to_string()
-}
-
 /// A form body as name–value pairs: multi-selects repeat their name.
 fn pairs(body: &[u8]) -> Vec<(String, String)> {
     form_urlencoded::parse(body).into_owned().collect()
@@ -81,7 +75,7 @@ fn fields_of(pairs: &[(String, String)]) -> Result<ApplicationFields, Error> {
     } else {
         hours
             .parse()
-            .map_err(|_| refused(format!("预计工作量“{hours}”不是数字（单位：小时）")))?
+            .map_err(|_| Error::refused(format!("预计工作量“{hours}”不是数字（单位：小时）")))?
     };
     Ok(ApplicationFields {
         title: value(pairs, "title").to_owned(),
@@ -96,13 +90,6 @@ fn fields_of(pairs: &[(String, String)]) -> Result<ApplicationFields, Error> {
         co_departments: values(pairs, "co_departments"),
         idempotency_key: Some(value(pairs, "idempotency_key").to_owned()),
     })
-}
-
-fn refused(message: String) -> Error {
-    Error::Refused {
-        message,
-        details: Vec::new(),
-    }
 }
 
 pub struct Row {
@@ -222,7 +209,7 @@ async fn list_page(
                 starts_on: a.starts_on.to_string(),
                 decide_by: due.map(|d| d.to_string()).unwrap_or_default(),
                 overdue: due.is_some_and(|d| d < day),
-                updated: beijing(a.updated_at),
+                updated: super::beijing(a.updated_at),
                 title: a.title,
             }
         })
@@ -264,7 +251,7 @@ async fn webhook_panel(state: &AppState, department: &str) -> Result<WebhookPane
         .await?
         .into_iter()
         .map(|d| DeliveryRow {
-            at: beijing(d.created_at),
+            at: super::beijing(d.created_at),
             state: match (&d.delivered_at, &d.last_error) {
                 (Some(_), _) => "已送达".to_owned(),
                 (None, Some(e)) if d.attempts >= jianfu_store::webhook::MAX_ATTEMPTS => {
@@ -351,11 +338,14 @@ pub async fn set_deadlines(
     let number = |name: &str, what: &str| {
         let raw = value(&form, name).trim();
         raw.parse::<u32>()
-            .map_err(|_| refused(format!("{what}“{raw}”应为整数")))
+            .map_err(|_| Error::refused(format!("{what}“{raw}”应为整数")))
     };
     let result = async {
         if !user.principal.roles.contains(&Role::CivilAffairs) {
-            return Err(refused(format!("办理时限由本级{}设定", Role::CivilAffairs)));
+            return Err(Error::refused(format!(
+                "办理时限由本级{}设定",
+                Role::CivilAffairs
+            )));
         }
         let new = Deadlines {
             notice_days: number("notice_days", "提前申请的工作日数")?,
@@ -365,7 +355,7 @@ pub async fn set_deadlines(
         store::set_deadlines(&state.db, &level, new, &user.principal.username, &audit)
             .await
             .map_err(|e| match e {
-                Error::InvalidQuery(m) => refused(m),
+                Error::InvalidQuery(m) => Error::refused(m),
                 e => e,
             })
     }
@@ -689,7 +679,7 @@ pub async fn signed(state: &AppState, view: &AdmissionView) -> Result<Signed, Er
         .events
         .iter()
         .map(|e| EventRow {
-            at: beijing(e.at),
+            at: super::beijing(e.at),
             body: signing_body(
                 &unit.name,
                 is_city,
@@ -917,7 +907,7 @@ pub async fn delegate(
             let to = format!("/admissions/{id}?notice={}", super::encode(&notice));
             Ok(Redirect::to(&to).into_response())
         }
-        Err(Error::InvalidQuery(m)) => refused_detail(&state, &user, id, refused(m)).await,
+        Err(Error::InvalidQuery(m)) => refused_detail(&state, &user, id, Error::refused(m)).await,
         Err(e) => refused_detail(&state, &user, id, e).await,
     }
 }
@@ -957,7 +947,7 @@ pub async fn attach(
             let to = format!("/admissions/{id}?notice={}", super::encode("附件已上传"));
             Ok(Redirect::to(&to).into_response())
         }
-        Err(Error::InvalidQuery(m)) => refused_detail(&state, &user, id, refused(m)).await,
+        Err(Error::InvalidQuery(m)) => refused_detail(&state, &user, id, Error::refused(m)).await,
         Err(e) => refused_detail(&state, &user, id, e).await,
     }
 }

@@ -324,9 +324,7 @@ async fn inbox_page(
                 state: state.label(),
                 waiting: state == DeliveryState::Delivered,
                 note: i.delivery.state_note.unwrap_or_default(),
-                received: (i.received_at + chrono::Duration::hours(8))
-                    .format("%Y-%m-%d %H:%M")
-                    .to_string(),
+                received: super::beijing(i.received_at),
             }
         })
         .collect();

@@ -413,6 +413,13 @@ pub fn attachment(bytes: Vec<u8>, mime: &str, ascii: &str, name: &str) -> axum::
         .into_response()
 }
 
+/// A moment as officials read it: Beijing time to the minute.
+pub fn beijing(at: chrono::DateTime<chrono::Utc>) -> String {
+    (at + chrono::Duration::hours(8))
+        .format("%Y-%m-%d %H:%M")
+        .to_string()
+}
+
 /// 5617 → "5,617": officials read large counts with separators.
 pub fn thousands(n: u64) -> String {
     let digits = n.to_string();

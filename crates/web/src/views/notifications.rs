@@ -70,9 +70,7 @@ pub async fn list(
             .into_iter()
             .map(|n| Row {
                 id: n.id,
-                at: (n.created_at + chrono::Duration::hours(8))
-                    .format("%Y-%m-%d %H:%M")
-                    .to_string(),
+                at: super::beijing(n.created_at),
                 message: n.message,
                 link: n.link,
                 unread: n.read_at.is_none(),
