@@ -124,6 +124,12 @@ pub enum Perm {
     Dispatch,
     /// Receive tasks at a village or community: accept, refuse or dispute them.
     ReceiveTasks,
+    /// Oversee what reaches villages: rule on disputes, keep the violation ledger, draft
+    /// notices (通报) and refer violations for accountability (civil affairs).
+    Supervise,
+    /// Take part in notices: civil affairs drafts and publishes, the approver approves
+    /// (which step is whose is the notice procedure's rule).
+    HandleNotices,
     /// Keep the holiday calendar the working-day deadlines count by (system administrator).
     ManageCalendar,
 }
@@ -147,6 +153,8 @@ impl Role {
                     Perm::Dispatch
                 )
                 | (Role::VillageWorker, Perm::ReceiveTasks)
+                | (Role::CivilAffairs, Perm::Supervise)
+                | (Role::CivilAffairs | Role::Approver, Perm::HandleNotices)
         ) || (perm == Perm::ViewUnits && !self.is_administrator())
     }
 }

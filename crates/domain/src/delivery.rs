@@ -1,6 +1,8 @@
 //! A delivered task at the village (派发到村的任务): the unit accepts it, refuses it with a
-//! reason, or disputes its verdict (it should not have reached them). Blocked deliveries never
-//! reach the unit and take no step.
+//! reason, or disputes its verdict (it should not have reached them). Civil affairs rules on a
+//! dispute: upheld, the task is withdrawn from the unit (and the sender's violation recorded);
+//! rejected, it is back in the unit's inbox with the answer. Blocked deliveries never reach
+//! the unit and take no step.
 
 use std::fmt;
 
@@ -14,15 +16,18 @@ pub enum DeliveryState {
     Accepted,
     Refused,
     Disputed,
+    /// The dispute was upheld: the unit owes nothing.
+    Withdrawn,
 }
 
 impl DeliveryState {
-    pub const ALL: [DeliveryState; 5] = [
+    pub const ALL: [DeliveryState; 6] = [
         DeliveryState::Blocked,
         DeliveryState::Delivered,
         DeliveryState::Accepted,
         DeliveryState::Refused,
         DeliveryState::Disputed,
+        DeliveryState::Withdrawn,
     ];
 
     pub fn code(self) -> &'static str {
@@ -32,6 +37,7 @@ impl DeliveryState {
             DeliveryState::Accepted => "accepted",
             DeliveryState::Refused => "refused",
             DeliveryState::Disputed => "disputed",
+            DeliveryState::Withdrawn => "withdrawn",
         }
     }
 
@@ -42,6 +48,7 @@ impl DeliveryState {
             DeliveryState::Accepted => "已接收",
             DeliveryState::Refused => "已拒绝",
             DeliveryState::Disputed => "有异议",
+            DeliveryState::Withdrawn => "已撤回",
         }
     }
 
@@ -77,12 +84,40 @@ impl DeliveryAction {
     }
 }
 
+/// Civil affairs' ruling on a disputed delivery.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ruling {
+    Uphold,
+    Reject,
+}
+
+impl Ruling {
+    pub fn parse(code: &str) -> Option<Ruling> {
+        match code {
+            "uphold" => Some(Ruling::Uphold),
+            "reject" => Some(Ruling::Reject),
+            _ => None,
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Ruling::Uphold => "异议成立",
+            Ruling::Reject => "异议不成立",
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DeliveryError {
     /// Only a task waiting in the inbox can be acted on.
     NotWaiting(DeliveryState),
     /// Refusing and disputing say why.
     NoReason(DeliveryAction),
+    /// Only a disputed task is ruled on.
+    NotDisputed(DeliveryState),
+    /// A ruling says why.
+    NoAnswer,
 }
 
 impl fmt::Display for DeliveryError {
@@ -90,6 +125,10 @@ impl fmt::Display for DeliveryError {
         match self {
             DeliveryError::NotWaiting(s) => write!(f, "任务处于“{}”状态，不能再办理", s.label()),
             DeliveryError::NoReason(a) => write!(f, "{}须写明理由", a.label()),
+            DeliveryError::NotDisputed(s) => {
+                write!(f, "任务处于“{}”状态，没有待处理的异议", s.label())
+            }
+            DeliveryError::NoAnswer => write!(f, "答复异议须写明理由"),
         }
     }
 }
@@ -114,6 +153,24 @@ pub fn act(
     })
 }
 
+/// The state after civil affairs rules on a delivery in `state`, answering `answer`.
+pub fn rule(
+    state: DeliveryState,
+    ruling: Ruling,
+    answer: &str,
+) -> Result<DeliveryState, DeliveryError> {
+    if state != DeliveryState::Disputed {
+        return Err(DeliveryError::NotDisputed(state));
+    }
+    if answer.trim().is_empty() {
+        return Err(DeliveryError::NoAnswer);
+    }
+    Ok(match ruling {
+        Ruling::Uphold => DeliveryState::Withdrawn,
+        Ruling::Reject => DeliveryState::Delivered,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -129,13 +186,30 @@ mod tests {
             act(Delivered, Refuse, " "),
             Err(DeliveryError::NoReason(Refuse))
         );
-        for s in [Blocked, Accepted, Refused, Disputed] {
+        for s in [Blocked, Accepted, Refused, Disputed, Withdrawn] {
             for a in [Accept, Refuse, Dispute] {
                 assert_eq!(act(s, a, "理由"), Err(DeliveryError::NotWaiting(s)));
             }
         }
         for s in DeliveryState::ALL {
             assert_eq!(DeliveryState::from_code(s.code()), Some(s));
+        }
+    }
+
+    #[test]
+    fn only_a_dispute_is_ruled_on_and_every_ruling_is_answered() {
+        use DeliveryState::*;
+        assert_eq!(rule(Disputed, Ruling::Uphold, "属执法事项"), Ok(Withdrawn));
+        assert_eq!(rule(Disputed, Ruling::Reject, "目录第8项"), Ok(Delivered));
+        assert_eq!(
+            rule(Disputed, Ruling::Reject, ""),
+            Err(DeliveryError::NoAnswer)
+        );
+        for s in [Blocked, Delivered, Accepted, Refused, Withdrawn] {
+            assert_eq!(
+                rule(s, Ruling::Uphold, "理由"),
+                Err(DeliveryError::NotDisputed(s))
+            );
         }
     }
 }

@@ -8,10 +8,12 @@ pub mod catalog;
 pub mod delivery;
 pub mod department;
 pub mod error;
+pub mod notice;
 pub mod page;
 pub mod region;
 pub mod region_import;
 pub mod verdict;
+pub mod violation;
 pub mod workday;
 
 pub use department::Department;

@@ -160,6 +160,31 @@ impl Rule {
         }
     }
 
+    /// A short name for ledgers and notices ("无派发依据"); the reason's message says more.
+    pub fn label(self) -> &'static str {
+        match self {
+            Rule::ItemAllows => "目录事项",
+            Rule::AdmissionAllows => "准入事项",
+            Rule::NoBasis => "无派发依据",
+            Rule::UnknownItem => "目录中无此事项",
+            Rule::NotATaskList => "非工作事务目录事项",
+            Rule::ItemNotInForce => "事项不在施行期",
+            Rule::KindMismatch => "派发对象类型不符",
+            Rule::NotResponsible => "非事项责任单位",
+            Rule::UnknownAdmission => "准入事项不存在",
+            Rule::AdmissionNotInForce => "准入事项不在有效期",
+            Rule::OutsideAdmittedScope => "超出准入范围",
+            Rule::AdmissionOfOther => "引用其他部门的准入事项",
+            Rule::Prohibited => "属于禁止派发事项",
+            Rule::TextMismatch => "任务内容与所引事项不符",
+            Rule::TextUnmatched => "任务内容未对应目录事项",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Rule> {
+        Rule::ALL.into_iter().find(|r| r.code() == code)
+    }
+
     pub fn severity(self) -> Severity {
         match self {
             Rule::ItemAllows | Rule::AdmissionAllows => Severity::Basis,

@@ -126,6 +126,100 @@ pub fn approval_form_pdf(
     )
 }
 
+/// A notice (通报) as it is printed: every part of an official document it has.
+#[derive(Debug, Clone, Serialize)]
+pub struct NoticeDocument {
+    /// The issuing authority, e.g. "天津市民政局".
+    pub issuer: String,
+    /// "津民减负通〔2026〕3号"; empty for a draft, which prints "（草稿）" instead.
+    pub document_number: String,
+    pub title: String,
+    /// 主送机关, e.g. "各区民政局，市级各有关部门".
+    pub addressee: String,
+    /// The body as written, one paragraph per line.
+    pub body: String,
+    /// The day it was signed (成文日期); none for a draft.
+    pub signed_on: Option<NaiveDate>,
+}
+
+const NOTICE_TEMPLATE: &str = include_str!("../templates/notice.typ");
+
+/// The notice as an A4 PDF in the layout of GB/T 9704—2012 (see `templates/notice.typ`).
+pub fn notice_pdf(notice: &NoticeDocument, generated_on: NaiveDate) -> Result<Vec<u8>, PrintError> {
+    let data = NoticeData::of(notice, generated_on);
+    let ident = format!("jianfu-notice-{}", notice.document_number);
+    render("notice.typ", NOTICE_TEMPLATE, &data, generated_on, ident)
+}
+
+/// What `templates/notice.typ` reads.
+#[derive(Serialize)]
+struct NoticeData {
+    doc_title: String,
+    /// 发文机关标志: the issuer and 文件.
+    mark: String,
+    number: String,
+    title: String,
+    addressee: String,
+    /// ("heading" | "text", paragraph).
+    paragraphs: Vec<(&'static str, String)>,
+    signature: String,
+    date: String,
+    note: Option<&'static str>,
+    printer: String,
+    printed_on: String,
+}
+
+impl NoticeData {
+    fn of(n: &NoticeDocument, generated_on: NaiveDate) -> NoticeData {
+        let issuer = filled(&n.issuer);
+        let number = match n.document_number.trim() {
+            "" => "（草稿）".to_owned(),
+            d => d.to_owned(),
+        };
+        let mut addressee = filled(&n.addressee);
+        if !addressee.ends_with('：') && !addressee.ends_with(':') {
+            addressee.push('：');
+        }
+        let day = n.signed_on.unwrap_or(generated_on);
+        let date = jianfu_domain::notice::written_date(day);
+        NoticeData {
+            doc_title: format!("{} {}", number, n.title.trim()),
+            mark: format!("{issuer}文件"),
+            number,
+            title: filled(&n.title),
+            addressee,
+            paragraphs: n
+                .body
+                .lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .map(|l| {
+                    (
+                        if is_heading(l) { "heading" } else { "text" },
+                        breakable(l, LINE_RUN),
+                    )
+                })
+                .collect(),
+            signature: issuer.clone(),
+            date: date.clone(),
+            note: n.signed_on.is_some().then_some("（此件公开发布）"),
+            printer: issuer,
+            printed_on: format!("{date}印发"),
+        }
+    }
+}
+
+/// "一、基本情况": a first-level heading (一、 to 十、), printed in 黑体.
+fn is_heading(line: &str) -> bool {
+    let mut chars = line.chars();
+    let numeral = |c: char| "一二三四五六七八九十".contains(c);
+    match (chars.next(), chars.next(), chars.next()) {
+        (Some(a), Some('、'), _) => numeral(a),
+        (Some(a), Some(b), Some('、')) => numeral(a) && numeral(b),
+        _ => false,
+    }
+}
+
 /// Typesets `template` with `data` as `/data.json` and exports it. `ident` names the document
 /// stably across renders (the PDF's document ID is derived from it).
 fn render(

@@ -9,8 +9,8 @@ mod sample_form;
 
 use crate::world::PrintWorld;
 use crate::{
-    APPROVAL_FORM_TEMPLATE, ApprovalForm, FormData, FormStep, approval_form_pdf, directory_pdf,
-    typeset,
+    APPROVAL_FORM_TEMPLATE, ApprovalForm, FormData, FormStep, NOTICE_TEMPLATE, NoticeData,
+    NoticeDocument, approval_form_pdf, directory_pdf, notice_pdf, typeset,
 };
 use jianfu_domain::catalog::DirectoryKind;
 use sample::{day, version};
@@ -34,6 +34,21 @@ fn pages(pdf: &[u8]) -> usize {
 /// The text typst laid out on each page, in the order it was placed (a PDF's text is glyph
 /// numbers in compressed streams; this is what they were made from).
 fn page_texts(form: &ApprovalForm, generated_on: chrono::NaiveDate) -> Vec<String> {
+    let data = serde_json::to_vec(&FormData::of(form, generated_on)).unwrap();
+    texts_of(
+        "approval_form.typ",
+        APPROVAL_FORM_TEMPLATE,
+        data,
+        generated_on,
+    )
+}
+
+fn texts_of(
+    name: &str,
+    template: &str,
+    data: Vec<u8>,
+    generated_on: chrono::NaiveDate,
+) -> Vec<String> {
     fn collect(frame: &Frame, out: &mut String) {
         for (_, item) in frame.items() {
             match item {
@@ -43,13 +58,7 @@ fn page_texts(form: &ApprovalForm, generated_on: chrono::NaiveDate) -> Vec<Strin
             }
         }
     }
-    let data = serde_json::to_vec(&FormData::of(form, generated_on)).unwrap();
-    let world = PrintWorld::new(
-        "approval_form.typ",
-        APPROVAL_FORM_TEMPLATE,
-        data,
-        generated_on,
-    );
+    let world = PrintWorld::new(name, template, data, generated_on);
     typeset(&world)
         .unwrap()
         .pages()
@@ -218,4 +227,63 @@ fn a_form_without_steps_still_prints() {
     form.steps.clear();
     let pdf = approval_form_pdf(&form, day("2026-12-02")).unwrap();
     assert_eq!(pages(&pdf), 1);
+}
+
+fn notice(paragraphs: usize) -> NoticeDocument {
+    let mut body =
+        String::from("一、基本情况\n通报期内，减负平台共记录违规派发 4 起。\n二、具体问题\n");
+    for n in 0..paragraphs {
+        body.push_str(&format!(
+            "（{n}）某单位：违规派发 1 起，其中无派发依据 1 起，涉及“统计辖区居民信息”等任务。\n"
+        ));
+    }
+    body.push_str("三、工作要求\n各单位要严格执行村（社区）工作事务指导目录和准入制度。\n");
+    NoticeDocument {
+        issuer: "天津市和平区民政局".into(),
+        document_number: "和民减负通〔2026〕1号".into(),
+        title: "关于2026年11月1日至2026年11月30日违规向村（社区）派发工作事务情况的通报".into(),
+        addressee: "各街道办事处，区级各有关部门".into(),
+        body,
+        signed_on: Some(day("2026-12-02")),
+    }
+}
+
+#[test]
+fn a_notice_prints_every_part_of_an_official_document() {
+    let n = notice(2);
+    let pdf = notice_pdf(&n, day("2026-12-02")).unwrap();
+    if let Ok(path) = std::env::var("JIANFU_NOTICE_SAMPLE") {
+        std::fs::write(path, &pdf).unwrap();
+    }
+    assert!(pdf.starts_with(b"%PDF"));
+    assert_eq!(pages(&pdf), 1);
+    let data = serde_json::to_vec(&NoticeData::of(&n, day("2026-12-02"))).unwrap();
+    let text = texts_of("notice.typ", NOTICE_TEMPLATE, data, day("2026-12-02")).join("");
+    for part in [
+        "天津市和平区民政局文件",
+        "和民减负通〔2026〕1号",
+        "违规向村（社区）派发工作事务情况的通报",
+        "各街道办事处，区级各有关部门：",
+        "一、基本情况",
+        "2026年12月2日",
+        "（此件公开发布）",
+        "2026年12月2日印发",
+        "— 1 —",
+    ] {
+        assert!(text.contains(part), "{part} missing from {text}");
+    }
+}
+
+#[test]
+fn a_long_notice_numbers_its_pages_and_a_draft_says_so() {
+    let mut n = notice(60);
+    n.document_number.clear();
+    n.signed_on = None;
+    let data = serde_json::to_vec(&NoticeData::of(&n, day("2026-12-02"))).unwrap();
+    let pages = texts_of("notice.typ", NOTICE_TEMPLATE, data, day("2026-12-02"));
+    assert!(pages.len() >= 3, "{} pages", pages.len());
+    assert!(pages[0].contains("（草稿）"));
+    assert!(pages[1].contains("— 2 —"));
+    assert!(!pages.concat().contains("此件公开发布"));
+    assert!(pages.last().unwrap().contains("印发"));
 }

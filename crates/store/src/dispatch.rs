@@ -6,17 +6,19 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect,
+    ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect,
 };
 
 use jianfu_domain::audit::AuditEntry;
-use jianfu_domain::delivery::{self, DeliveryAction, DeliveryState};
+use jianfu_domain::delivery::{self, DeliveryAction, DeliveryState, Ruling};
 use jianfu_domain::verdict::{Outcome, Reason};
+use jianfu_domain::violation::{self, ViolationSource};
 use jianfu_domain::{Error, Page, PageRequest, RegionCode};
 
 use crate::db_error;
 use crate::entity::{delivery as row, dispatch as sent};
+use crate::violation::NewViolation;
 
 pub use crate::entity::delivery::Model as Delivery;
 pub use crate::entity::dispatch::Model as Dispatch;
@@ -49,7 +51,7 @@ pub struct NewDelivery {
     pub reasons: Vec<Reason>,
 }
 
-fn outcome_code(o: Outcome) -> &'static str {
+pub(crate) fn outcome_code(o: Outcome) -> &'static str {
     match o {
         Outcome::Allowed => "allowed",
         Outcome::Flagged => "flagged",
@@ -119,6 +121,8 @@ pub async fn create(
             .code()
             .to_owned()),
             state_note: Set(None),
+            ruling: Set(None),
+            ruled_by: Set(None),
             updated_at: Set(now),
             ..Default::default()
         });
@@ -126,6 +130,25 @@ pub async fn create(
             .exec_without_returning(&txn)
             .await
             .map_err(db_error)?;
+    }
+    // A task the gateway stopped for some units is the sender's violation, once.
+    let stopped = deliveries
+        .iter()
+        .find_map(|d| violation::ground(d.outcome, &d.reasons));
+    if let Some(ground) = stopped {
+        let v = NewViolation {
+            source: ViolationSource::Dispatch,
+            department: new.sender_department.clone(),
+            department_name: new.sender_name.clone(),
+            region: new.sender_region,
+            units: count(Outcome::Blocked) as usize,
+            title: new.title.clone(),
+            rule: ground.rule.to_owned(),
+            message: ground.message.clone(),
+            item_code: ground.item_code.clone(),
+            day: new.day,
+        };
+        crate::violation::record(&txn, &v, id).await?;
     }
     let entry = AuditEntry {
         object: format!("dispatch/{id}"),
@@ -180,21 +203,24 @@ pub async fn inbox(
     let query = row::Entity::find()
         .filter(row::Column::Unit.eq(unit.as_str()))
         .filter(row::Column::State.ne(DeliveryState::Blocked.code()));
-    let total = query.clone().count(db).await.map_err(db_error)?;
-    let rows = query
-        .order_by_desc(row::Column::Id)
-        .offset(paging.offset())
-        .limit(paging.per_page)
-        .all(db)
-        .await
-        .map_err(db_error)?;
-    let ids: Vec<i64> = rows.iter().map(|r| r.dispatch_id).collect();
+    with_dispatches(db, query.order_by_desc(row::Column::Id), paging).await
+}
+
+/// One page of `query`'s deliveries, each with its dispatch.
+async fn with_dispatches(
+    db: &DatabaseConnection,
+    query: sea_orm::Select<row::Entity>,
+    paging: PageRequest,
+) -> Result<Page<InboxItem>, Error> {
+    let found = crate::paged(db, query, paging, |d| d).await?;
+    let ids: Vec<i64> = found.items.iter().map(|r| r.dispatch_id).collect();
     let dispatches = sent::Entity::find()
         .filter(sent::Column::Id.is_in(ids))
         .all(db)
         .await
         .map_err(db_error)?;
-    let items = rows
+    let items = found
+        .items
         .into_iter()
         .map(|delivery| {
             let dispatch = dispatches
@@ -211,9 +237,9 @@ pub async fn inbox(
         .collect::<Result<_, Error>>()?;
     Ok(Page {
         items,
-        total,
-        page: paging.page,
-        per_page: paging.per_page,
+        total: found.total,
+        page: found.page,
+        per_page: found.per_page,
     })
 }
 
@@ -265,6 +291,89 @@ pub async fn act(
         object: format!("delivery/{id}"),
         before: Some(serde_json::json!({ "state": state.code() }).to_string()),
         after: Some(serde_json::json!({ "state": next.code(), "note": note }).to_string()),
+        ..audit.clone()
+    };
+    crate::audit::append(&txn, &entry).await.map_err(db_error)?;
+    txn.commit().await.map_err(db_error)?;
+    Ok(next)
+}
+
+/// One page of the disputed deliveries to units within `within`, oldest first (the queue
+/// civil affairs works through), each with its dispatch.
+pub async fn disputes(
+    db: &DatabaseConnection,
+    within: &RegionCode,
+    paging: PageRequest,
+) -> Result<Page<InboxItem>, Error> {
+    let (lo, hi) = crate::region::subtree_range(within);
+    let query = row::Entity::find()
+        .filter(row::Column::State.eq(DeliveryState::Disputed.code()))
+        .filter(row::Column::Unit.gte(lo))
+        .filter(row::Column::Unit.lte(hi));
+    with_dispatches(db, query.order_by_asc(row::Column::UpdatedAt), paging).await
+}
+
+/// Civil affairs of `within` rules on the disputed delivery `id`. Upheld, the task is
+/// withdrawn from the unit and recorded as the sender's violation; rejected, it is back in
+/// the unit's inbox with the answer.
+pub async fn rule(
+    db: &DatabaseConnection,
+    id: i64,
+    within: &RegionCode,
+    ruling: Ruling,
+    answer: &str,
+    audit: &AuditEntry,
+) -> Result<DeliveryState, DeliveryActError> {
+    let (lo, hi) = crate::region::subtree_range(within);
+    let txn = crate::begin_write(db).await.map_err(db_error)?;
+    let d = row::Entity::find_by_id(id)
+        .filter(row::Column::Unit.gte(lo))
+        .filter(row::Column::Unit.lte(hi))
+        .lock_exclusive()
+        .one(&txn)
+        .await
+        .map_err(db_error)?
+        .ok_or_else(|| Error::CatalogNotFound(format!("任务 {id}")))?;
+    let state = DeliveryState::from_code(&d.state).ok_or(Error::Internal)?;
+    let next = delivery::rule(state, ruling, answer).map_err(DeliveryActError::Rule)?;
+    row::Entity::update_many()
+        .col_expr(row::Column::State, Expr::value(next.code()))
+        .col_expr(row::Column::Ruling, Expr::value(answer.trim()))
+        .col_expr(row::Column::RuledBy, Expr::value(audit.actor.clone()))
+        .col_expr(row::Column::UpdatedAt, Expr::value(Utc::now()))
+        .filter(row::Column::Id.eq(id))
+        .exec(&txn)
+        .await
+        .map_err(db_error)?;
+    if ruling == Ruling::Uphold {
+        let sent = sent::Entity::find_by_id(d.dispatch_id)
+            .one(&txn)
+            .await
+            .map_err(db_error)?
+            .ok_or(Error::Internal)?;
+        let v = NewViolation {
+            source: ViolationSource::Dispute,
+            department: sent.sender_department,
+            department_name: sent.sender_name,
+            region: RegionCode::parse(&d.unit).map_err(|_| Error::Internal)?,
+            units: 1,
+            title: sent.title,
+            rule: violation::DISPUTE_UPHELD.to_owned(),
+            message: format!(
+                "村（社区）对该任务提出异议，经民政部门核实成立：{}",
+                answer.trim()
+            ),
+            item_code: sent.cites_item,
+            day: jianfu_domain::beijing_date(Utc::now()),
+        };
+        crate::violation::record(&txn, &v, id).await?;
+    }
+    let entry = AuditEntry {
+        object: format!("delivery/{id}"),
+        before: Some(serde_json::json!({ "state": state.code() }).to_string()),
+        after: Some(
+            serde_json::json!({ "state": next.code(), "ruling": answer.trim() }).to_string(),
+        ),
         ..audit.clone()
     };
     crate::audit::append(&txn, &entry).await.map_err(db_error)?;

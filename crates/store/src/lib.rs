@@ -12,10 +12,13 @@ pub mod department;
 pub mod dispatch;
 pub mod entity;
 pub mod migration;
+pub mod notice;
 pub mod notification;
 pub mod region;
+pub mod report;
 pub mod second_factor;
 mod sql;
+pub mod violation;
 pub mod webhook;
 
 pub use db::{Backend, ConnectError, connect, migrate};

@@ -202,7 +202,7 @@ async fn paged(
 }
 
 /// The codes strictly below `code`: (code, code's short form padded with nines].
-fn subtree_range(code: &RegionCode) -> (String, String) {
+pub(crate) fn subtree_range(code: &RegionCode) -> (String, String) {
     let short = code.short();
     let hi = format!("{short}{}", "9".repeat(12 - short.len()));
     (code.as_str().to_owned(), hi)

@@ -220,6 +220,23 @@ pub async fn check(
         name: &from.name,
         region: from.region,
     };
+    let verdicts = verdicts(state, sender, &units, task, day).await?;
+    Ok(units
+        .into_iter()
+        .zip(verdicts)
+        .map(|(unit, verdict)| Checked { unit, verdict })
+        .collect())
+}
+
+/// The verdict of `task` for each of `units` on `day`, sent by `sender`: the facts the
+/// engine judges, read from the directories held in process and the admitted tasks.
+pub(crate) async fn verdicts(
+    state: &AppState,
+    sender: Sender<'_>,
+    units: &[Region],
+    task: &TaskFields,
+    day: NaiveDate,
+) -> Result<Vec<Verdict>, Error> {
     let item_code = task
         .cites
         .item_code
@@ -291,11 +308,7 @@ pub async fn check(
             .map(|unit| judge_unit(sender, unit, day, Basis::Nothing, &text))
             .collect(),
     };
-    Ok(units
-        .into_iter()
-        .zip(verdicts)
-        .map(|(unit, verdict)| Checked { unit, verdict })
-        .collect())
+    Ok(verdicts)
 }
 
 /// Judges the task and writes it with a delivery per unit, in one transaction (a repeated

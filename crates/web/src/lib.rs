@@ -9,6 +9,7 @@ pub mod auth;
 pub mod dispatch;
 pub mod error;
 mod limit;
+pub mod report;
 pub mod search;
 pub mod views;
 

@@ -15,6 +15,9 @@ pub struct Model {
     pub reasons: String,
     pub state: String,
     pub state_note: Option<String>,
+    /// Civil affairs' answer to a dispute.
+    pub ruling: Option<String>,
+    pub ruled_by: Option<String>,
     pub updated_at: DateTimeUtc,
 }
 

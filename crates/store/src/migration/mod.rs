@@ -15,6 +15,7 @@ mod m20261201_000009_calendar;
 mod m20261201_000010_admissions;
 mod m20261202_000011_admission_work;
 mod m20261202_000012_dispatches;
+mod m20261202_000013_supervision;
 
 pub struct Migrator;
 
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000010_admissions::Migration),
             Box::new(m20261202_000011_admission_work::Migration),
             Box::new(m20261202_000012_dispatches::Migration),
+            Box::new(m20261202_000013_supervision::Migration),
         ]
     }
 }

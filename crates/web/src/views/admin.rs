@@ -241,7 +241,7 @@ impl RolesPage {
     }
 }
 
-const PERMS: [(Perm, &str); 6] = [
+const PERMS: [(Perm, &str); 11] = [
     (Perm::ManageAccounts, "账号管理"),
     (Perm::ManageRoles, "角色与安全设置"),
     (Perm::ReadAudit, "审计日志查阅"),
@@ -251,6 +251,11 @@ const PERMS: [(Perm, &str); 6] = [
         Perm::HandleAdjustments,
         "指导目录调整（起草、审核、审批、发布）",
     ),
+    (Perm::HandleAdmissions, "准入事项（申请、会签、初审、审批）"),
+    (Perm::Dispatch, "任务派发"),
+    (Perm::ReceiveTasks, "接收任务、报告场外派发"),
+    (Perm::Supervise, "异议裁定、违规台账、追责问责移交"),
+    (Perm::HandleNotices, "通报（起草、审批、发布）"),
 ];
 
 async fn roles_page(state: &AppState, user: &CurrentUser) -> Result<RolesPage, PageError> {

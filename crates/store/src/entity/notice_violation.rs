@@ -1,0 +1,17 @@
+//! A violation a notice covers.
+
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "notice_violation")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub notice_id: i64,
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub violation_id: i64,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}
