@@ -21,3 +21,4 @@ mod pages;
 mod refinements;
 mod regions_api;
 mod scope;
+mod violations;

@@ -86,6 +86,13 @@ impl RegionCode {
         (county.level() == Level::County).then_some(county)
     }
 
+    /// The province-level unit (Tianjin itself) this code lies in.
+    pub fn province(&self) -> RegionCode {
+        let mut province = self.0;
+        province[2..].fill(b'0');
+        RegionCode(province)
+    }
+
     /// The short form used in published lists (`120101` for a county).
     pub fn short(&self) -> &str {
         &self.as_str()[..SEGMENT_ENDS[self.level().depth() - 1]]

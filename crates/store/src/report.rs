@@ -47,7 +47,8 @@ pub struct EvidenceFile {
     pub bytes: Vec<u8>,
 }
 
-pub const MAX_EVIDENCE_BYTES: usize = 5 * 1024 * 1024;
+/// As for admission attachments: a request body holds 2 MB at most.
+pub const MAX_EVIDENCE_BYTES: usize = 1536 * 1024;
 pub const MAX_EVIDENCE_FILES: usize = 5;
 
 /// Writes the report, its files and (when given) its violation in one transaction.
@@ -65,7 +66,7 @@ pub async fn create(
     }
     if let Some(f) = evidence.iter().find(|f| f.bytes.len() > MAX_EVIDENCE_BYTES) {
         return Err(Error::refused(format!(
-            "证据文件“{}”超过 5 MB，请压缩后上传",
+            "证据文件“{}”超过 1.5 MB，请压缩后上传",
             f.name
         )));
     }

@@ -81,7 +81,7 @@ async fn sender(state: &AppState, user: &CurrentUser, asked: Option<&str>) -> Re
             .await?
             .into_iter()
             .next()
-            .map_or_else(|| own.clone(), |d| d.name);
+            .map_or_else(|| own.clone(), |d| d.full_name);
         return Ok(From {
             department: own.clone(),
             name,

@@ -70,7 +70,7 @@ async fn sender_of(state: &AppState, unit: &Region, f: &ReportFields) -> Result<
             })?;
         return Ok(Reported {
             department: d.code,
-            name: d.name,
+            name: d.full_name,
             region: d.region_code,
         });
     }

@@ -50,7 +50,7 @@ impl From<Reason> for ReasonDto {
     }
 }
 
-fn outcome_code(o: Outcome) -> &'static str {
+pub(super) fn outcome_code(o: Outcome) -> &'static str {
     match o {
         Outcome::Allowed => "allowed",
         Outcome::Flagged => "flagged",

@@ -8,6 +8,7 @@ mod dispatches;
 mod health;
 mod me;
 pub(crate) mod regions;
+mod reports;
 
 use axum::extract::{FromRequest, FromRequestParts};
 use jianfu_domain::Error;
@@ -80,11 +81,16 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(dispatches::create))
         .routes(routes!(dispatches::inbox))
         .routes(routes!(dispatches::act))
+        .routes(routes!(reports::create))
+        .routes(routes!(reports::ledger))
+        .routes(routes!(reports::mine))
+        .routes(routes!(reports::rule))
+        .routes(routes!(reports::notices))
 }
 
 /// Who may call each API route; the route coverage test checks every documented route is here
 /// and enforced.
-pub const ACCESS: [(&str, crate::views::Access); 25] = [
+pub const ACCESS: [(&str, crate::views::Access); 30] = [
     ("/healthz", crate::views::Access::Public),
     ("/api/v1/regions", crate::views::Access::Public),
     ("/api/v1/regions/{code}", crate::views::Access::Public),
@@ -137,6 +143,23 @@ pub const ACCESS: [(&str, crate::views::Access); 25] = [
         "/api/v1/deliveries/{id}/actions/{action}",
         crate::views::Access::Perm(jianfu_domain::account::Perm::ReceiveTasks),
     ),
+    (
+        "/api/v1/reports",
+        crate::views::Access::Perm(jianfu_domain::account::Perm::ReceiveTasks),
+    ),
+    (
+        "/api/v1/violations",
+        crate::views::Access::Perm(jianfu_domain::account::Perm::Supervise),
+    ),
+    (
+        "/api/v1/violations/mine",
+        crate::views::Access::Perm(jianfu_domain::account::Perm::Dispatch),
+    ),
+    (
+        "/api/v1/disputes/{id}/ruling",
+        crate::views::Access::Perm(jianfu_domain::account::Perm::Supervise),
+    ),
+    ("/api/v1/notices", crate::views::Access::Public),
 ];
 
 const ADMIT: crate::views::Access =

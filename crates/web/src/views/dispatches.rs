@@ -22,18 +22,27 @@ use crate::auth::CurrentUser;
 use crate::dispatch::{self, CitesFields, TaskFields};
 use crate::error::PageError;
 
-fn field<'a>(form: &'a [(String, String)], name: &str) -> &'a str {
+pub(super) fn field<'a>(form: &'a [(String, String)], name: &str) -> &'a str {
     form.iter()
         .find(|(n, _)| n == name)
         .map_or("", |(_, v)| v.as_str())
 }
 
-fn outcome_label(code: &str) -> &'static str {
+pub(super) fn outcome_label(code: &str) -> &'static str {
     match code {
         "allowed" => Outcome::Allowed.label(),
         "flagged" => Outcome::Flagged.label(),
         _ => Outcome::Blocked.label(),
     }
+}
+
+/// The messages of a verdict's reasons as stored (JSON), in order.
+pub(super) fn reason_messages(stored: &str) -> Vec<String> {
+    let reasons: Vec<serde_json::Value> = serde_json::from_str(stored).unwrap_or_default();
+    reasons
+        .iter()
+        .filter_map(|v| v["message"].as_str().map(str::to_owned))
+        .collect()
 }
 
 /// One unit's verdict as the pages show it.
@@ -203,27 +212,22 @@ pub async fn show(
     let names = jianfu_store::region::get_many(&state.db, &codes).await?;
     let mut rows: Vec<VerdictRow> = deliveries
         .into_iter()
-        .map(|r| {
-            let reasons: Vec<serde_json::Value> =
-                serde_json::from_str(&r.reasons).unwrap_or_default();
-            VerdictRow {
-                name: names
-                    .iter()
-                    .find(|n| n.code.as_str() == r.unit)
-                    .map(|n| n.name.clone())
-                    .unwrap_or_default(),
-                outcome: outcome_label(&r.outcome),
-                blocked: r.outcome == "blocked",
-                reasons: reasons
-                    .iter()
-                    .filter_map(|v| v["message"].as_str().map(str::to_owned))
-                    .chain(r.state_note.clone().map(|n| {
-                        let state = DeliveryState::from_code(&r.state).map_or("", |s| s.label());
-                        format!("{state}：{n}")
-                    }))
-                    .collect(),
-                unit: r.unit,
-            }
+        .map(|r| VerdictRow {
+            name: names
+                .iter()
+                .find(|n| n.code.as_str() == r.unit)
+                .map(|n| n.name.clone())
+                .unwrap_or_default(),
+            outcome: outcome_label(&r.outcome),
+            blocked: r.outcome == "blocked",
+            reasons: reason_messages(&r.reasons)
+                .into_iter()
+                .chain(r.state_note.clone().map(|n| {
+                    let state = DeliveryState::from_code(&r.state).map_or("", |s| s.label());
+                    format!("{state}：{n}")
+                }))
+                .collect(),
+            unit: r.unit,
         })
         .collect();
     rows.sort_by_key(|r| !r.blocked);
@@ -296,8 +300,6 @@ async fn inbox_page(
         .items
         .into_iter()
         .map(|i| {
-            let reasons: Vec<serde_json::Value> =
-                serde_json::from_str(&i.delivery.reasons).unwrap_or_default();
             let state =
                 DeliveryState::from_code(&i.delivery.state).unwrap_or(DeliveryState::Delivered);
             InboxRow {
@@ -317,10 +319,7 @@ async fn inbox_page(
                     .unwrap_or_else(|| "—".into()),
                 outcome: outcome_label(&i.delivery.outcome),
                 flagged: i.delivery.outcome == "flagged",
-                reasons: reasons
-                    .iter()
-                    .filter_map(|v| v["message"].as_str().map(str::to_owned))
-                    .collect(),
+                reasons: reason_messages(&i.delivery.reasons),
                 state: state.label(),
                 waiting: state == DeliveryState::Delivered,
                 note: i.delivery.state_note.unwrap_or_default(),

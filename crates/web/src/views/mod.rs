@@ -9,10 +9,13 @@ mod calendar;
 mod catalog;
 mod dispatches;
 mod home;
+mod notices;
 mod notifications;
 mod regions;
+mod reports;
 mod session;
 mod units;
+mod violations;
 
 use axum::Router;
 use axum::http::HeaderMap;
@@ -155,6 +158,67 @@ pub fn pages() -> Vec<(&'static str, Access, MethodRouter<AppState>)> {
             Access::Perm(P::ReceiveTasks),
             post(dispatches::act),
         ),
+        (
+            "/reports",
+            Access::Perm(P::ReceiveTasks),
+            get(reports::list).post(reports::submit),
+        ),
+        // A report is read by the unit that filed it and by civil affairs above it.
+        ("/reports/{id}", LoggedIn, get(reports::show)),
+        (
+            "/reports/{id}/evidence/{file}",
+            LoggedIn,
+            get(reports::evidence),
+        ),
+        (
+            "/violations",
+            Access::Perm(P::Supervise),
+            get(violations::ledger),
+        ),
+        (
+            "/violations/mine",
+            Access::Perm(P::Dispatch),
+            get(violations::mine),
+        ),
+        (
+            "/disputes",
+            Access::Perm(P::Supervise),
+            get(violations::disputes),
+        ),
+        (
+            "/disputes/{id}/ruling",
+            Access::Perm(P::Supervise),
+            post(violations::rule),
+        ),
+        (
+            "/referrals",
+            Access::Perm(P::Supervise),
+            get(violations::referrals).post(violations::refer),
+        ),
+        (
+            "/referrals/{id}/conclude",
+            Access::Perm(P::Supervise),
+            post(violations::conclude),
+        ),
+        (
+            "/notice-drafts",
+            Access::Perm(P::HandleNotices),
+            get(notices::drafts).post(notices::create),
+        ),
+        ("/notices", Public, get(notices::published)),
+        // Published notices are public; a draft is its level's staff's (checked inside).
+        ("/notices/{id}", Public, get(notices::show)),
+        ("/notices/{id}/pdf", Public, get(notices::pdf)),
+        (
+            "/notices/{id}/edit",
+            Access::Perm(P::HandleNotices),
+            post(notices::edit),
+        ),
+        (
+            "/notices/{id}/act",
+            Access::Perm(P::HandleNotices),
+            post(notices::act),
+        ),
         ("/notifications", LoggedIn, get(notifications::list)),
         ("/notifications/read", LoggedIn, post(notifications::read)),
         (
@@ -255,6 +319,7 @@ impl Nav {
             ("首页", "/".into()),
             ("指导目录", "/directories".into()),
             ("准入事项", "/admitted-tasks".into()),
+            ("通报公开", "/notices".into()),
             ("行政区划", "/regions".into()),
         ];
         if let Some(p) = user {
@@ -282,8 +347,26 @@ impl Nav {
             if p.roles.iter().any(|r| r.has(Perm::Dispatch)) {
                 menu.push(("任务派发", "/dispatches/new".into()));
             }
+            if p.roles.iter().any(|r| r.has(Perm::Dispatch)) {
+                menu.push(("本单位违规记录", "/violations/mine".into()));
+            }
             if p.roles.iter().any(|r| r.has(Perm::ReceiveTasks)) {
                 menu.push(("收到的任务", "/inbox".into()));
+                if p.region.level() == jianfu_domain::Level::Village {
+                    menu.push(("报告场外任务", "/reports".into()));
+                }
+            }
+            if p.roles.iter().any(|r| r.has(Perm::Supervise)) {
+                menu.push(("异议处理", "/disputes".into()));
+                menu.push(("违规台账", "/violations".into()));
+            }
+            if p.roles.iter().any(|r| r.has(Perm::HandleNotices))
+                && matches!(
+                    p.region.level(),
+                    jianfu_domain::Level::Province | jianfu_domain::Level::County
+                )
+            {
+                menu.push(("通报", "/notice-drafts".into()));
             }
             menu.push(("消息", "/notifications".into()));
             for (role, label, href) in [
@@ -393,6 +476,37 @@ pub async fn upload(
         }
     }
     Ok(upload)
+}
+
+/// A form with text fields and any number of files (`multipart/form-data`): the fields as
+/// (name, value) and the files chosen as (field name, file name, bytes); a file input left
+/// empty sends no file. Call it only once the caller may post here: the body is read now.
+pub async fn multipart(
+    form: Result<axum::extract::Multipart, axum::extract::multipart::MultipartRejection>,
+) -> Result<(Vec<(String, String)>, Vec<(String, String, Vec<u8>)>), jianfu_domain::Error> {
+    let unreadable =
+        |e: String| jianfu_domain::Error::InvalidQuery(format!("上传的表单无法读取：{e}"));
+    let mut form = form.map_err(|e| unreadable(e.to_string()))?;
+    let (mut fields, mut files) = (Vec::new(), Vec::new());
+    while let Some(field) = form
+        .next_field()
+        .await
+        .map_err(|e| unreadable(e.to_string()))?
+    {
+        let name = field.name().unwrap_or_default().to_owned();
+        match field.file_name().map(str::to_owned) {
+            Some(file) => {
+                let bytes = field.bytes().await.map_err(|e| {
+                    jianfu_domain::Error::InvalidQuery(format!("文件上传未完成：{e}"))
+                })?;
+                if !file.is_empty() && !bytes.is_empty() {
+                    files.push((name, file, bytes.to_vec()));
+                }
+            }
+            None => fields.push((name, field.text().await.unwrap_or_default())),
+        }
+    }
+    Ok((fields, files))
 }
 
 /// A file to download: `ascii` for old clients, `name` (Chinese) for every current browser.
