@@ -243,18 +243,16 @@ async fn with_dispatches(
     })
 }
 
-/// Why a unit's step on a delivery was refused.
-#[derive(Debug, thiserror::Error)]
-pub enum DeliveryActError {
-    #[error("{0}")]
-    Rule(delivery::DeliveryError),
-    #[error("{0}")]
-    Store(Error),
-}
-
-impl From<Error> for DeliveryActError {
-    fn from(e: Error) -> Self {
-        DeliveryActError::Store(e)
+/// A step the delivery rules refuse: a task already dealt with (or no dispute to rule on)
+/// is in the wrong stage; a missing reason or answer is refused.
+fn refused_step(e: delivery::DeliveryError) -> Error {
+    use delivery::DeliveryError as E;
+    match e {
+        E::NotWaiting(s) | E::NotDisputed(s) => Error::WrongStage {
+            stage: s.code(),
+            message: e.to_string(),
+        },
+        E::NoReason(_) | E::NoAnswer => Error::refused(e.to_string()),
     }
 }
 
@@ -267,7 +265,7 @@ pub async fn act(
     action: DeliveryAction,
     reason: &str,
     audit: &AuditEntry,
-) -> Result<DeliveryState, DeliveryActError> {
+) -> Result<DeliveryState, Error> {
     let txn = crate::begin_write(db).await.map_err(db_error)?;
     let d = row::Entity::find_by_id(id)
         .filter(row::Column::Unit.eq(unit.as_str()))
@@ -277,7 +275,7 @@ pub async fn act(
         .map_err(db_error)?
         .ok_or_else(|| Error::CatalogNotFound(format!("任务 {id}")))?;
     let state = DeliveryState::from_code(&d.state).ok_or(Error::Internal)?;
-    let next = delivery::act(state, action, reason).map_err(DeliveryActError::Rule)?;
+    let next = delivery::act(state, action, reason).map_err(refused_step)?;
     let note = Some(reason.trim().to_owned()).filter(|r| !r.is_empty());
     row::Entity::update_many()
         .col_expr(row::Column::State, Expr::value(next.code()))
@@ -323,7 +321,7 @@ pub async fn rule(
     ruling: Ruling,
     answer: &str,
     audit: &AuditEntry,
-) -> Result<DeliveryState, DeliveryActError> {
+) -> Result<DeliveryState, Error> {
     let (lo, hi) = crate::region::subtree_range(within);
     let txn = crate::begin_write(db).await.map_err(db_error)?;
     let d = row::Entity::find_by_id(id)
@@ -335,7 +333,7 @@ pub async fn rule(
         .map_err(db_error)?
         .ok_or_else(|| Error::CatalogNotFound(format!("任务 {id}")))?;
     let state = DeliveryState::from_code(&d.state).ok_or(Error::Internal)?;
-    let next = delivery::rule(state, ruling, answer).map_err(DeliveryActError::Rule)?;
+    let next = delivery::rule(state, ruling, answer).map_err(refused_step)?;
     row::Entity::update_many()
         .col_expr(row::Column::State, Expr::value(next.code()))
         .col_expr(row::Column::Ruling, Expr::value(answer.trim()))

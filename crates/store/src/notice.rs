@@ -92,8 +92,9 @@ pub async fn draft(
         return Err(Error::refused("请填写发文机关和机关代字"));
     }
     let txn = crate::begin_write(db).await.map_err(db_error)?;
+    // Read in the write transaction: the draft covers exactly the entries it links.
     let found = crate::violation::all(
-        db,
+        &txn,
         &ViolationFilter {
             within: Some(new.region),
             from: Some(new.period_from),

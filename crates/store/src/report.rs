@@ -173,6 +173,18 @@ pub async fn of_unit(
     })
 }
 
+/// Report `id`, if it was filed by a unit within `within`.
+async fn find(db: &DatabaseConnection, within: &RegionCode, id: i64) -> Result<Report, Error> {
+    let (lo, hi) = crate::region::subtree_range(within);
+    row::Entity::find_by_id(id)
+        .filter(row::Column::Unit.gte(lo))
+        .filter(row::Column::Unit.lte(hi))
+        .one(db)
+        .await
+        .map_err(db_error)?
+        .ok_or_else(|| Error::CatalogNotFound(format!("报告 {id}")))
+}
+
 /// Report `id` with its files (without content), if it was filed by a unit within `within`
 /// (a village reads its own; civil affairs those of its region).
 pub async fn get(
@@ -180,14 +192,7 @@ pub async fn get(
     within: &RegionCode,
     id: i64,
 ) -> Result<(Report, Vec<(i64, String)>), Error> {
-    let (lo, hi) = crate::region::subtree_range(within);
-    let report = row::Entity::find_by_id(id)
-        .filter(row::Column::Unit.gte(lo))
-        .filter(row::Column::Unit.lte(hi))
-        .one(db)
-        .await
-        .map_err(db_error)?
-        .ok_or_else(|| Error::CatalogNotFound(format!("报告 {id}")))?;
+    let report = find(db, within, id).await?;
     let files = file::Entity::find()
         .select_only()
         .columns([file::Column::Id, file::Column::Name])
@@ -207,7 +212,7 @@ pub async fn evidence(
     report_id: i64,
     file_id: i64,
 ) -> Result<Evidence, Error> {
-    get(db, within, report_id).await?;
+    find(db, within, report_id).await?;
     file::Entity::find_by_id(file_id)
         .filter(file::Column::ReportId.eq(report_id))
         .one(db)

@@ -113,7 +113,7 @@ pub const MAX_READ: u64 = 20_000;
 
 /// Every entry the filter selects, newest first, up to [`MAX_READ`].
 pub async fn all(
-    db: &DatabaseConnection,
+    db: &impl ConnectionTrait,
     filter: &ViolationFilter,
 ) -> Result<Vec<Violation>, Error> {
     query(filter)
@@ -135,13 +135,21 @@ pub struct SenderLedger {
     pub reports: Option<usize>,
 }
 
-/// `department`'s own ledger for the period.
+/// `department`'s own ledger for the period. Townships send without a department code, and
+/// the empty code is every township's: it reads as an empty ledger, never as theirs together.
 pub async fn of_sender(
     db: &DatabaseConnection,
     department: &str,
     from: Option<NaiveDate>,
     to: Option<NaiveDate>,
 ) -> Result<SenderLedger, Error> {
+    if department.trim().is_empty() {
+        return Ok(SenderLedger {
+            entries: Vec::new(),
+            reported_units: None,
+            reports: None,
+        });
+    }
     let filter = ViolationFilter {
         department: Some(department.to_owned()),
         from,

@@ -6,10 +6,9 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use chrono::NaiveDate;
 use jianfu_domain::account::Perm;
-use jianfu_domain::delivery::{DeliveryAction, DeliveryError};
+use jianfu_domain::delivery::DeliveryAction;
 use jianfu_domain::verdict::{Outcome, Reason};
 use jianfu_domain::{Error, RegionCode};
-use jianfu_store::dispatch::DeliveryActError;
 use serde::Serialize;
 use utoipa::{IntoParams, ToSchema};
 
@@ -341,14 +340,6 @@ pub async fn act(
         &step.comment,
         &audit,
     )
-    .await
-    .map_err(|e| match e {
-        DeliveryActError::Rule(DeliveryError::NotWaiting(s)) => Error::WrongStage {
-            stage: s.code(),
-            message: DeliveryError::NotWaiting(s).to_string(),
-        },
-        DeliveryActError::Rule(e) => Error::refused(e.to_string()),
-        DeliveryActError::Store(e) => e,
-    })?;
+    .await?;
     Ok(Json(serde_json::json!({ "id": id, "state": next.code() })))
 }

@@ -13,20 +13,13 @@ use jianfu_domain::account::Perm;
 use jianfu_domain::delivery::{DeliveryAction, DeliveryState};
 use jianfu_domain::verdict::Outcome;
 use jianfu_domain::{Error, PageRequest, RegionCode};
-use jianfu_store::dispatch::DeliveryActError;
 use serde::Deserialize;
 
-use super::{Crumb, Nav};
+use super::{Crumb, Nav, field};
 use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::dispatch::{self, CitesFields, TaskFields};
 use crate::error::PageError;
-
-pub(super) fn field<'a>(form: &'a [(String, String)], name: &str) -> &'a str {
-    form.iter()
-        .find(|(n, _)| n == name)
-        .map_or("", |(_, v)| v.as_str())
-}
 
 pub(super) fn outcome_label(code: &str) -> &'static str {
     match code {
@@ -132,8 +125,7 @@ pub async fn submit(
     body: Bytes,
 ) -> Result<Response, PageError> {
     user.require(&state, Perm::Dispatch, "/dispatches").await?;
-    let form: Vec<(String, String)> = form_urlencoded::parse(&body).into_owned().collect();
-    user.check_csrf(field(&form, "csrf"))?;
+    let form = super::posted(&user, &body)?;
     let task = task_of(&form);
     let mut page = form_page(&user, &form);
     let result = if field(&form, "send") == "1" {
@@ -358,8 +350,7 @@ pub async fn act(
 ) -> Result<Response, PageError> {
     user.require(&state, Perm::ReceiveTasks, &format!("delivery/{id}"))
         .await?;
-    let form: Vec<(String, String)> = form_urlencoded::parse(&body).into_owned().collect();
-    user.check_csrf(field(&form, "csrf"))?;
+    let form = super::posted(&user, &body)?;
     let action = DeliveryAction::parse(field(&form, "action"))
         .ok_or_else(|| Error::InvalidQuery("未知的操作".into()))?;
     let audit = user.audit_entry("delivery.act", &format!("delivery/{id}"));
@@ -378,11 +369,11 @@ pub async fn act(
             let to = format!("/inbox?notice={}", super::encode(&notice));
             Ok(Redirect::to(&to).into_response())
         }
-        Err(DeliveryActError::Rule(e)) => {
+        Err(e @ (Error::Refused { .. } | Error::WrongStage { .. })) => {
             let page =
                 inbox_page(&state, &user, InboxParams::default(), Some(e.to_string())).await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
         }
-        Err(DeliveryActError::Store(e)) => Err(e.into()),
+        Err(e) => Err(e.into()),
     }
 }

@@ -478,6 +478,23 @@ pub async fn upload(
     Ok(upload)
 }
 
+/// The value of `name` in a posted form, empty when absent.
+pub fn field<'a>(form: &'a [(String, String)], name: &str) -> &'a str {
+    form.iter()
+        .find(|(n, _)| n == name)
+        .map_or("", |(_, v)| v.as_str())
+}
+
+/// A posted form's fields, once its anti-forgery token is checked.
+pub fn posted(
+    user: &crate::auth::CurrentUser,
+    body: &[u8],
+) -> Result<Vec<(String, String)>, jianfu_domain::Error> {
+    let form: Vec<(String, String)> = form_urlencoded::parse(body).into_owned().collect();
+    user.check_csrf(field(&form, "csrf"))?;
+    Ok(form)
+}
+
 /// A form with text fields and any number of files (`multipart/form-data`): the fields as
 /// (name, value) and the files chosen as (field name, file name, bytes); a file input left
 /// empty sends no file. Call it only once the caller may post here: the body is read now.

@@ -16,7 +16,7 @@ use jianfu_domain::{Error, Level, PageRequest, RegionCode};
 use jianfu_store::notice::{Actor, NewNotice, Notice, NoticeText, Step};
 use serde::Deserialize;
 
-use super::dispatches::field;
+use super::field;
 use super::violations::{LedgerRow, ledger_row};
 use super::{Crumb, Nav};
 use crate::AppState;
@@ -174,8 +174,7 @@ pub async fn create(
 ) -> Result<Response, PageError> {
     user.require(&state, Perm::Supervise, "/notice-drafts")
         .await?;
-    let form: Vec<(String, String)> = form_urlencoded::parse(&body).into_owned().collect();
-    user.check_csrf(field(&form, "csrf"))?;
+    let form = super::posted(&user, &body)?;
     let result = async {
         let level = level_of(&user)?;
         let day = |name: &str, what: &str| {
@@ -357,8 +356,7 @@ pub async fn edit(
 ) -> Result<Response, PageError> {
     user.require(&state, Perm::Supervise, &format!("notice/{id}"))
         .await?;
-    let form: Vec<(String, String)> = form_urlencoded::parse(&body).into_owned().collect();
-    user.check_csrf(field(&form, "csrf"))?;
+    let form = super::posted(&user, &body)?;
     let text = NoticeText {
         issuer: field(&form, "issuer").to_owned(),
         prefix: field(&form, "prefix").to_owned(),
@@ -381,20 +379,20 @@ pub async fn act(
 ) -> Result<Response, PageError> {
     user.require(&state, Perm::HandleNotices, &format!("notice/{id}"))
         .await?;
-    let form: Vec<(String, String)> = form_urlencoded::parse(&body).into_owned().collect();
-    user.check_csrf(field(&form, "csrf"))?;
+    let form = super::posted(&user, &body)?;
     let action = NoticeAction::parse(field(&form, "action"))
         .ok_or_else(|| Error::InvalidQuery("未知的操作".into()))?;
-    // An account holding both business roles acts in the one the step needs.
-    let role = [Role::Approver, Role::CivilAffairs]
-        .into_iter()
-        .filter(|r| user.principal.roles.contains(r))
-        .find(|r| {
-            let needs_approver = matches!(action, NoticeAction::Approve | NoticeAction::Return);
-            (*r == Role::Approver) == needs_approver
-        })
-        .or_else(|| user.principal.roles.first().copied())
-        .ok_or(Error::Internal)?;
+    // An account holding both business roles acts in the one the step needs; otherwise in
+    // its own, and the procedure says whether that role may take the step.
+    let needed = match action {
+        NoticeAction::Approve | NoticeAction::Return => Role::Approver,
+        NoticeAction::Submit | NoticeAction::Publish => Role::CivilAffairs,
+    };
+    let role = if user.principal.roles.contains(&needed) {
+        needed
+    } else {
+        *user.principal.roles.first().ok_or(Error::Internal)?
+    };
     let step = Step {
         action,
         actor: Actor {

@@ -88,14 +88,8 @@ pub async fn read(
     user: CurrentUser,
     body: Bytes,
 ) -> Result<Response, PageError> {
-    let form: Vec<(String, String)> = form_urlencoded::parse(&body).into_owned().collect();
-    let field = |name: &str| {
-        form.iter()
-            .find(|(n, _)| n == name)
-            .map_or("", |(_, v)| v.as_str())
-    };
-    user.check_csrf(field("csrf"))?;
-    let id = field("id").parse().ok();
+    let form = super::posted(&user, &body)?;
+    let id = super::field(&form, "id").parse().ok();
     notification::mark_read(&state.db, &user.principal.username, id).await?;
     Ok(Redirect::to("/notifications").into_response())
 }

@@ -68,7 +68,7 @@ pub struct ReportsPage {
 
 impl ReportsPage {
     fn value(&self, name: &str) -> &str {
-        super::dispatches::field(&self.fields, name)
+        super::field(&self.fields, name)
     }
 }
 
@@ -139,7 +139,7 @@ pub async fn list(
 }
 
 fn fields_of(form: &[(String, String)]) -> ReportFields {
-    let f = |n: &str| super::dispatches::field(form, n).trim().to_owned();
+    let f = |n: &str| super::field(form, n).trim().to_owned();
     let sender = f("sender");
     ReportFields {
         sender_department: sender.strip_prefix("dept:").map(str::to_owned),
@@ -161,7 +161,7 @@ pub async fn submit(
 ) -> Result<Response, PageError> {
     require_village(&state, &user, "/reports").await?;
     let (fields, files) = super::multipart(form).await?;
-    user.check_csrf(super::dispatches::field(&fields, "csrf"))?;
+    user.check_csrf(super::field(&fields, "csrf"))?;
     let evidence = files
         .into_iter()
         .map(|(_, name, bytes)| EvidenceFile {
@@ -197,16 +197,24 @@ pub async fn submit(
     }
 }
 
+/// Reports are read by the unit that filed them and by civil affairs above it (the store
+/// keeps each to its region); returns whether the caller reads as civil affairs.
+async fn read_reports(state: &AppState, user: &CurrentUser, id: i64) -> Result<bool, Error> {
+    if user.principal.roles.iter().any(|r| r.has(Perm::Supervise)) {
+        return Ok(true);
+    }
+    user.require(state, Perm::ReceiveTasks, &format!("report/{id}"))
+        .await?;
+    Ok(false)
+}
+
 /// An evidence file, to the unit that filed it and to civil affairs above it.
 pub async fn evidence(
     State(state): State<AppState>,
     user: CurrentUser,
     Path((id, file)): Path<(i64, i64)>,
 ) -> Result<Response, PageError> {
-    let object = format!("report/{id}");
-    if !user.principal.roles.iter().any(|r| r.has(Perm::Supervise)) {
-        user.require(&state, Perm::ReceiveTasks, &object).await?;
-    }
+    read_reports(&state, &user, id).await?;
     let f = jianfu_store::report::evidence(&state.db, &user.principal.region, id, file).await?;
     Ok(super::attachment(
         f.content,
@@ -233,11 +241,7 @@ pub async fn show(
     user: CurrentUser,
     Path(id): Path<i64>,
 ) -> Result<DetailPage, PageError> {
-    let object = format!("report/{id}");
-    let supervisor = user.principal.roles.iter().any(|r| r.has(Perm::Supervise));
-    if !supervisor {
-        user.require(&state, Perm::ReceiveTasks, &object).await?;
-    }
+    let supervisor = read_reports(&state, &user, id).await?;
     let (r, files) = jianfu_store::report::get(&state.db, &user.principal.region, id).await?;
     let unit = match jianfu_domain::RegionCode::parse(&r.unit) {
         Ok(code) => jianfu_store::region::require(&state.db, &code)

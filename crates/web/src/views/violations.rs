@@ -13,12 +13,11 @@ use jianfu_domain::account::Perm;
 use jianfu_domain::delivery::Ruling;
 use jianfu_domain::violation::{self, ViolationSource};
 use jianfu_domain::{Error, PageRequest, RegionCode};
-use jianfu_store::dispatch::DeliveryActError;
 use jianfu_store::violation::{NewReferral, Violation, ViolationFilter};
 use serde::Deserialize;
 
-use super::dispatches::field;
 use super::dispatches::reason_messages;
+use super::field;
 use super::{Crumb, Nav};
 use crate::AppState;
 use crate::api::catalog::today;
@@ -212,16 +211,7 @@ pub async fn mine(State(state): State<AppState>, user: CurrentUser) -> Result<Mi
     user.require(&state, Perm::Dispatch, "/violations/mine")
         .await?;
     let department = user.principal.department.clone().unwrap_or_default();
-    let ledger = if department.is_empty() {
-        // A township sends under its own name, without a department code.
-        jianfu_store::violation::SenderLedger {
-            entries: Vec::new(),
-            reported_units: None,
-            reports: None,
-        }
-    } else {
-        jianfu_store::violation::of_sender(&state.db, &department, None, None).await?
-    };
+    let ledger = jianfu_store::violation::of_sender(&state.db, &department, None, None).await?;
     Ok(MinePage {
         nav: Nav::new(Some(&user.principal)),
         crumbs: vec![Crumb::link("首页", "/"), Crumb::here("本单位违规记录")],
@@ -341,8 +331,7 @@ pub async fn rule(
 ) -> Result<Response, PageError> {
     user.require(&state, Perm::Supervise, &format!("delivery/{id}"))
         .await?;
-    let form: Vec<(String, String)> = form_urlencoded::parse(&body).into_owned().collect();
-    user.check_csrf(field(&form, "csrf"))?;
+    let form = super::posted(&user, &body)?;
     let ruling = Ruling::parse(field(&form, "ruling"))
         .ok_or_else(|| Error::InvalidQuery("未知的裁定".into()))?;
     let audit = user.audit_entry("delivery.rule", &format!("delivery/{id}"));
@@ -361,12 +350,12 @@ pub async fn rule(
             let to = format!("/disputes?notice={}", super::encode(&notice));
             Ok(Redirect::to(&to).into_response())
         }
-        Err(DeliveryActError::Rule(e)) => {
+        Err(e @ (Error::Refused { .. } | Error::WrongStage { .. })) => {
             let page =
                 disputes_page(&state, &user, DisputeParams::default(), Some(e.to_string())).await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
         }
-        Err(DeliveryActError::Store(e)) => Err(e.into()),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -477,8 +466,7 @@ pub async fn refer(
     body: Bytes,
 ) -> Result<Response, PageError> {
     user.require(&state, Perm::Supervise, "/referrals").await?;
-    let form: Vec<(String, String)> = form_urlencoded::parse(&body).into_owned().collect();
-    user.check_csrf(field(&form, "csrf"))?;
+    let form = super::posted(&user, &body)?;
     let new = NewReferral {
         region: user.principal.region,
         department: field(&form, "department").trim().to_owned(),
@@ -521,8 +509,7 @@ pub async fn conclude(
 ) -> Result<Response, PageError> {
     user.require(&state, Perm::Supervise, &format!("referral/{id}"))
         .await?;
-    let form: Vec<(String, String)> = form_urlencoded::parse(&body).into_owned().collect();
-    user.check_csrf(field(&form, "csrf"))?;
+    let form = super::posted(&user, &body)?;
     let audit = user.audit_entry("referral.conclude", &format!("referral/{id}"));
     let result = jianfu_store::violation::conclude(
         &state.db,
