@@ -1,10 +1,17 @@
--- wrk script: GET PREFIX .. code for a random code from CODES_FILE (one per line).
+-- wrk script: GET PREFIX .. code for a random code from CODES_FILE (one per line); or, when
+-- BODY is set, POST it to PREFIX with CODE replaced by the random code and TOKEN as bearer.
 local codes = {}
 local prefix = os.getenv("PREFIX") or "/api/v1/regions/"
+local body = os.getenv("BODY")
+local headers = {["Content-Type"] = "application/json", ["Authorization"] = "Bearer " .. (os.getenv("TOKEN") or "")}
 for line in io.lines(os.getenv("CODES_FILE")) do codes[#codes + 1] = line end
 math.randomseed(os.time())
 request = function()
-  return wrk.format("GET", prefix .. codes[math.random(#codes)])
+  local code = codes[math.random(#codes)]
+  if body then
+    return wrk.format("POST", prefix, headers, (body:gsub("CODE", code)))
+  end
+  return wrk.format("GET", prefix .. code)
 end
 done = function(summary, latency, requests)
   io.write(string.format("JSON {\"requests\":%d,\"seconds\":%.3f,\"p50_ms\":%.3f,\"p99_ms\":%.3f,\"errors\":%d,\"non2xx\":%d}\n",

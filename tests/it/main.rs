@@ -15,6 +15,7 @@ mod calendar;
 mod catalog;
 mod catalog_pages;
 mod cli;
+mod crash;
 mod dispatch_check;
 mod import;
 mod pages;

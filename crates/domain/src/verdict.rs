@@ -239,7 +239,7 @@ impl Verdict {
 /// Department names as the directories write them and as departments are called differ in
 /// level prefix and long forms ("区卫生健康委" / "天津市和平区卫生健康委员会"): compare the core,
 /// without party prefix, city, district or county name, and with 委员会 shortened to 委.
-fn core_name(name: &str) -> String {
+pub fn core_name(name: &str) -> String {
     let mut n = name.trim().trim_start_matches("中共");
     n = n.strip_prefix("天津市").unwrap_or(n);
     // A district's or county's name ends within its first four characters ("和平区", "区").

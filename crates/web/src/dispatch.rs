@@ -8,7 +8,7 @@
 use chrono::NaiveDate;
 use jianfu_domain::account::{Perm, Role};
 use jianfu_domain::admission::ScopeEntry;
-use jianfu_domain::catalog::{DirectoryKind, ItemCode, refined};
+use jianfu_domain::catalog::{DirectoryItem, DirectoryKind, ItemCode, refined};
 use jianfu_domain::verdict::{
     self, AdmittedFacts, Basis, Case, ProhibitedHit, Sender, Target, Verdict,
 };
@@ -19,6 +19,7 @@ use utoipa::ToSchema;
 use crate::AppState;
 use crate::api::catalog::today;
 use crate::auth::CurrentUser;
+use crate::search::Snapshot;
 
 /// What a task rests on: a directory item's code or an admitted task's code.
 #[derive(Deserialize, ToSchema, Default, Clone)]
@@ -119,7 +120,12 @@ async fn units(
         let unit = jianfu_store::region::require(&state.db, &code).await?;
         user.require_within(state, Perm::Dispatch, &unit, "dispatch")
             .await?;
-        out.extend(jianfu_store::region::villages_within(&state.db, &code).await?);
+        // A village or community is its own only unit: no second read.
+        if unit.level == Level::Village {
+            out.push(unit);
+        } else {
+            out.extend(jianfu_store::region::villages_within(&state.db, &code).await?);
+        }
     }
     out.sort_by_key(|u| u.code);
     out.dedup_by(|a, b| a.code == b.code);
@@ -139,15 +145,17 @@ fn kind_of(raw: &str) -> Result<(DirectoryKind, ItemCode), Error> {
 
 /// What the text says, as the directories in force read it: the task-list items it matches
 /// best, and the prohibited task it matches best of all, if one does.
-struct TextFacts {
-    candidates: Vec<ItemCode>,
-    prohibited: Vec<(ItemCode, String, u32)>,
+pub struct TextFacts {
+    pub candidates: Vec<ItemCode>,
+    /// The prohibited item's code, name and version.
+    pub prohibited: Vec<(ItemCode, String, u32)>,
 }
 
 /// How many task-list items count as what a text is about.
 const CANDIDATES: usize = 3;
 
-fn read_text(snapshot: &crate::search::Snapshot, day: NaiveDate, task: &TaskFields) -> TextFacts {
+/// The text matcher: what the task's title and body are about, read once per task.
+pub fn read_text(snapshot: &Snapshot, day: NaiveDate, task: &TaskFields) -> TextFacts {
     let text = format!("{}\n{}", task.title, task.body);
     let hits = snapshot.index.search(&text, None, 10);
     let candidates = hits
@@ -200,6 +208,53 @@ fn judge_unit(
         prohibited: &prohibited,
         candidates: Some(&text.candidates),
     })
+}
+
+/// A cited directory item as the version in force reads it: looked up once per task.
+pub struct CitedItem<'s> {
+    kind: DirectoryKind,
+    code: ItemCode,
+    /// The version's number (0 when the directory has none in force).
+    version: u32,
+    item: Option<&'s DirectoryItem>,
+}
+
+impl<'s> CitedItem<'s> {
+    /// The item `raw` ("XZ-008") names, in the version of its directory in force on `day`.
+    pub fn find(snapshot: &'s Snapshot, raw: &str, day: NaiveDate) -> Result<Self, Error> {
+        let (kind, code) = kind_of(raw)?;
+        let version = snapshot.in_force(kind, day);
+        Ok(CitedItem {
+            kind,
+            item: version.and_then(|v| v.items.iter().find(|i| i.code == code)),
+            version: version.map_or(0, |v| v.number),
+            code,
+        })
+    }
+}
+
+/// The verdict for `unit` on a task citing `cited`: the item as the unit's district has
+/// refined it, if it has, judged.
+pub fn item_verdict(
+    snapshot: &Snapshot,
+    sender: Sender<'_>,
+    unit: &Region,
+    day: NaiveDate,
+    cited: &CitedItem<'_>,
+    text: &TextFacts,
+) -> Verdict {
+    let entry = unit
+        .code
+        .county()
+        .and_then(|d| snapshot.refinement(cited.kind, &d, day))
+        .and_then(|r| r.entries.get(&cited.code));
+    let basis = Basis::Item {
+        code: &cited.code,
+        kind: cited.kind,
+        version: cited.version,
+        item: cited.item.map(|i| refined(cited.kind, i, entry)),
+    };
+    judge_unit(sender, unit, day, basis, text)
 }
 
 /// The verdict for every unit the task would reach, as of today. Nothing is written.
@@ -258,27 +313,10 @@ pub(crate) async fn verdicts(
     let text = read_text(&snapshot, day, task);
     let verdicts = match (item_code, admission) {
         (Some(raw), _) => {
-            let (kind, code) = kind_of(raw)?;
-            let version = snapshot.in_force(kind, day);
-            let item = version.and_then(|v| v.items.iter().find(|i| i.code == code));
-            let number = version.map_or(0, |v| v.number);
+            let cited = CitedItem::find(&snapshot, raw, day)?;
             units
                 .iter()
-                .map(|unit| {
-                    // The item as the unit's district has refined it, if it has.
-                    let entry = unit
-                        .code
-                        .county()
-                        .and_then(|d| snapshot.refinement(kind, &d, day))
-                        .and_then(|r| r.entries.get(&code));
-                    let basis = Basis::Item {
-                        code: &code,
-                        kind,
-                        version: number,
-                        item: item.map(|i| refined(kind, i, entry)),
-                    };
-                    judge_unit(sender, unit, day, basis, &text)
-                })
+                .map(|unit| item_verdict(&snapshot, sender, unit, day, &cited, &text))
                 .collect::<Vec<_>>()
         }
         (None, Some(code)) => {

@@ -48,14 +48,19 @@ impl Snapshot {
         self.refinements.get(&kind).map_or(&[], Vec::as_slice)
     }
 
-    /// The refinement of `kind` by `district` in force on `day`.
+    /// The refinement of `kind` by `district` in force on `day`. The refinements are held
+    /// sorted by district, so a lookup reads only that district's (a dispatch to the whole
+    /// country looks one up for each of ≈ 620,000 units, among ≈ 2,800 districts).
     pub fn refinement(
         &self,
         kind: DirectoryKind,
         district: &RegionCode,
         day: NaiveDate,
     ) -> Option<&DistrictRefinement> {
-        refinement_at(self.refinements(kind), district, day)
+        let all = self.refinements(kind);
+        let start = all.partition_point(|r| r.district < *district);
+        let len = all[start..].partition_point(|r| r.district == *district);
+        refinement_at(&all[start..start + len], district, day)
     }
 
     /// The refinement in force on `day` of every district that has one, by district.
@@ -71,6 +76,34 @@ impl Snapshot {
             .into_iter()
             .filter_map(|d| self.refinement(kind, d, day))
             .collect()
+    }
+
+    /// The snapshot of `versions` (every version of each directory, oldest first) and
+    /// `refinements` (every district's, oldest first within a district) for `day`, taken when
+    /// `published` versions had been published, with the search index over the versions in
+    /// force that day. Builds the index: call it off the async threads.
+    pub fn build(
+        day: NaiveDate,
+        published: u64,
+        versions: BTreeMap<DirectoryKind, Vec<DirectoryVersion>>,
+        mut refinements: BTreeMap<DirectoryKind, Vec<DistrictRefinement>>,
+    ) -> Result<Snapshot, jianfu_text::TextError> {
+        for all in refinements.values_mut() {
+            // Stable: a district's refinements keep their order.
+            all.sort_by_key(|r| r.district);
+        }
+        let docs: Vec<SearchDoc> = versions
+            .iter()
+            .filter_map(|(kind, all)| version_at(all, day).map(|v| (*kind, v)))
+            .flat_map(|(kind, v)| v.items.iter().map(move |i| search_doc(kind, i)))
+            .collect();
+        Ok(Snapshot {
+            day,
+            published,
+            versions,
+            refinements,
+            index: DirectoryIndex::build(docs)?,
+        })
     }
 }
 
@@ -111,25 +144,16 @@ impl CatalogCache {
             versions.insert(kind, catalog::history(db, kind).await?);
             refinements.insert(kind, catalog::refinement_history(db, kind).await?);
         }
-        let docs: Vec<SearchDoc> = versions
-            .iter()
-            .filter_map(|(kind, all)| version_at(all, today).map(|v| (*kind, v)))
-            .flat_map(|(kind, v)| v.items.iter().map(move |i| search_doc(kind, i)))
-            .collect();
-        let index = tokio::task::spawn_blocking(move || DirectoryIndex::build(docs))
-            .await
-            .map_err(|_| Error::Internal)?
-            .map_err(|e| {
-                tracing::error!(error = %e, "search index");
-                Error::Internal
-            })?;
-        let snapshot = Arc::new(Snapshot {
-            day: today,
-            published,
-            versions,
-            refinements,
-            index,
-        });
+        let snapshot = tokio::task::spawn_blocking(move || {
+            Snapshot::build(today, published, versions, refinements)
+        })
+        .await
+        .map_err(|_| Error::Internal)?
+        .map_err(|e| {
+            tracing::error!(error = %e, "search index");
+            Error::Internal
+        })?;
+        let snapshot = Arc::new(snapshot);
         *self.snapshot.write().expect("not poisoned") = Some(snapshot.clone());
         Ok(snapshot)
     }
