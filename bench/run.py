@@ -134,7 +134,7 @@ def sender_token(db_args):
     """A city department officer's API token (the account is made on first use)."""
     cli(db_args, "user", "add", "--username", "bench-sender", "--role", "department_officer",
         "--region", "120000000000", "--department", SENDER_DEPARTMENT, "--password-stdin",
-        stdin="Bench-Sender-2026\n")
+        stdin="Wrk-Check-2026\n")
     return cli(db_args, "token", "create", "--username", "bench-sender", "--name", "bench").strip()
 
 

@@ -51,7 +51,7 @@ narrowing(a, b) := a if { a != "both"; b != "both"; a == b }
 applicability := item.applicability if not data.refinements[district][input.item_code]
 applicability := narrowing(data.refinements[district][input.item_code], item.applicability)
 
-in_force if { item.valid_from <= input.day; not item.valid_to }
+in_force if { item.valid_from <= input.day; item.valid_to == null }
 in_force if { item.valid_from <= input.day; input.day <= item.valid_to }
 
 unit_kind := data.units[input.unit]
