@@ -1,8 +1,10 @@
 -- wrk script: GET PREFIX .. code for a random code from CODES_FILE (one per line); or, when
--- BODY is set, POST it to PREFIX with CODE replaced by the random code and TOKEN as bearer.
+-- BODY is set, POST it to PREFIX with CODE replaced by the random code and TOKEN as bearer;
+-- ACCEPT, when set, is sent as the Accept header of the GET.
 local codes = {}
 local prefix = os.getenv("PREFIX") or "/api/v1/regions/"
 local body = os.getenv("BODY")
+local accept = os.getenv("ACCEPT")
 local headers = {["Content-Type"] = "application/json", ["Authorization"] = "Bearer " .. (os.getenv("TOKEN") or "")}
 for line in io.lines(os.getenv("CODES_FILE")) do codes[#codes + 1] = line end
 math.randomseed(os.time())
@@ -10,6 +12,9 @@ request = function()
   local code = codes[math.random(#codes)]
   if body then
     return wrk.format("POST", prefix, headers, (body:gsub("CODE", code)))
+  end
+  if accept then
+    return wrk.format("GET", prefix .. code, {["Accept"] = accept})
   end
   return wrk.format("GET", prefix .. code)
 end

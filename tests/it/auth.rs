@@ -92,6 +92,7 @@ async fn lockout_is_shared_by_app_nodes_and_messages_do_not_tell() {
             keys: app.keys.clone(),
             production: false,
             catalog: Default::default(),
+            certificates: Default::default(),
         });
         let unknown = app
             .post_form("/login", "username=nobody&password=x", None)
@@ -479,6 +480,12 @@ async fn every_route_is_covered_by_an_enforced_access_rule() {
             .replace("{item}", "KC-001")
             .replace("{id}", "1")
             .replace("{file}", "1")
+            .replace("{no}", "120101001001-2026-000001")
+            .replace("{cert_no}", "120101001001-2026-000001")
+            .replace(
+                "/certificate-types",
+                "/certificate-types?region=120101001001",
+            )
             .replace("/diff", "/diff?from=1&to=1");
         // POST-only routes answer GET with 405 before any rule; ask them with a form instead.
         let post_only = app.get(&uri).await.status == StatusCode::METHOD_NOT_ALLOWED;

@@ -14,6 +14,7 @@ mod auth;
 mod calendar;
 mod catalog;
 mod catalog_pages;
+mod certificates;
 mod cli;
 mod crash;
 mod dispatch_check;

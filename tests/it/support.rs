@@ -116,6 +116,8 @@ pub struct TestApp {
     pub router: Router,
     pub test_db: TestDb,
     pub keys: std::sync::Arc<jianfu_seal::KeyRing>,
+    /// The certificate desk (its verification log is flushed by hand in tests).
+    pub certificates: std::sync::Arc<jianfu_web::certificate::Desk>,
     /// Second-factor secrets of the administrators this app enrolled, by username.
     second_factors: std::sync::Mutex<std::collections::HashMap<String, Vec<u8>>>,
 }
@@ -145,17 +147,20 @@ impl TestApp {
         let keys = std::sync::Arc::new(
             jianfu_seal::KeyRing::load_or_create(&temp_dir().join("keys.json")).unwrap(),
         );
+        let certificates = std::sync::Arc::new(jianfu_web::certificate::Desk::default());
         let router = jianfu_web::router(jianfu_web::AppState {
             db: db.clone(),
             keys: keys.clone(),
             production,
             catalog: Default::default(),
+            certificates: certificates.clone(),
         });
         TestApp {
             db,
             router,
             test_db,
             keys,
+            certificates,
             second_factors: Default::default(),
         }
     }

@@ -7,7 +7,7 @@ use jianfu_docs::table::table_from_bytes;
 use jianfu_domain::account::Role;
 use jianfu_domain::audit::AuditEntry;
 use jianfu_domain::catalog::adjustment::Change;
-use jianfu_domain::catalog::{DirectoryItem, DirectoryKind};
+use jianfu_domain::catalog::{DirectoryItem, DirectoryKind, ServiceGuide};
 use jianfu_domain::{Department, RegionCode};
 use jianfu_store::account::{self, NewAccount};
 use jianfu_store::{DatabaseConnection, catalog, department, region};
@@ -180,14 +180,48 @@ impl ShippedDirectory {
         };
         let rows = directory::directory_rows(&table, self.kind, &defaults).map_err(fail)?;
         let changes = directory::changes(rows, &[]).map_err(fail)?;
-        Ok(changes
+        let mut items: Vec<DirectoryItem> = changes
             .into_iter()
             .filter_map(|(c, _)| match c {
                 Change::Add(item) => Some(item),
                 _ => None,
             })
-            .collect())
+            .collect();
+        if self.kind.is_certificate() {
+            with_guides(self.kind, &mut items)?;
+        }
+        Ok(items)
     }
+}
+
+/// Service guides and refusal guidance for the shipped certificate lists, by item name: the
+/// published lists name the certificates only (see data/directories/README.md).
+const CERTIFICATE_GUIDES: &str = include_str!("../../../data/directories/certificate_guides.tsv");
+
+fn with_guides(kind: DirectoryKind, items: &mut [DirectoryItem]) -> anyhow::Result<()> {
+    for (n, line) in CERTIFICATE_GUIDES.lines().enumerate().skip(1) {
+        let cells: Vec<String> = line.split('\t').map(|c| c.replace("\\n", "\n")).collect();
+        let [name, materials, conditions, steps, limit, template, refusal] = cells.as_slice()
+        else {
+            anyhow::bail!("certificate_guides.tsv 第 {} 行应有 7 列", n + 1);
+        };
+        let Some(item) = items.iter_mut().find(|i| &i.name == name) else {
+            continue;
+        };
+        if kind == DirectoryKind::CertificateMayIssue {
+            item.guide = Some(ServiceGuide {
+                materials: materials.clone(),
+                conditions: conditions.clone(),
+                steps: steps.clone(),
+                time_limit_days: limit.parse().ok(),
+                demanding_agency: String::new(),
+                template: template.clone(),
+            });
+        } else if !refusal.is_empty() {
+            item.refusal_guidance = Some(refusal.clone());
+        }
+    }
+    Ok(())
 }
 
 /// Publishes version 1 of every shipped directory that has none. Another node starting at the

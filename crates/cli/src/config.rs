@@ -20,6 +20,11 @@ pub struct Config {
     pub key_file: PathBuf,
     /// A production deployment: demo accounts can neither be created nor log in.
     pub production: bool,
+    /// The address the public reaches this deployment at, e.g. `https://jianfu.example.gov.cn`:
+    /// certificates' QR codes point there. Empty means `http://` + `addr`.
+    pub public_url: String,
+    /// Public certificate verifications one address may make per minute.
+    pub verifications_per_minute: u32,
 }
 
 impl Default for Config {
@@ -30,6 +35,8 @@ impl Default for Config {
             data_dir: PathBuf::from("jianfu-data"),
             key_file: PathBuf::new(),
             production: false,
+            public_url: String::new(),
+            verifications_per_minute: jianfu_web::certificate::VERIFICATIONS_PER_MINUTE,
         }
     }
 }
@@ -55,6 +62,14 @@ impl Config {
             self.data_dir.join("keys.json")
         } else {
             self.key_file.clone()
+        }
+    }
+
+    /// The public address in force: the configured one, or the listen address.
+    pub fn public_url(&self) -> String {
+        match self.public_url.trim() {
+            "" => format!("http://{}", self.addr),
+            url => url.to_owned(),
         }
     }
 

@@ -5,6 +5,7 @@
 
 pub mod calendar;
 pub mod directory;
+pub mod qr;
 pub mod refinement;
 pub mod regions;
 pub mod table;

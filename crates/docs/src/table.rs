@@ -153,13 +153,15 @@ fn read_csv(text: &str, delimiter: u8) -> Result<Table, ReadError> {
     Ok(Table { headers, rows })
 }
 
-/// Line numbers of records, counted incrementally (offsets only grow). The csv reader reports
-/// the offset before any blank lines it skipped, so those are stepped over first: a spreadsheet
-/// user counts them.
+/// Row numbers of records as a spreadsheet shows them, counted incrementally (offsets only
+/// grow). The csv reader reports the offset before any blank lines it skipped, so those are
+/// stepped over first: a spreadsheet user counts them. A line break inside a quoted cell stays
+/// in its row, as a spreadsheet shows it.
 #[derive(Default)]
 struct LineCounter {
     offset: usize,
     newlines: u64,
+    quoted: bool,
 }
 
 impl LineCounter {
@@ -170,10 +172,13 @@ impl LineCounter {
             at += 1;
         }
         if at >= self.offset {
-            self.newlines += bytes[self.offset..at]
-                .iter()
-                .filter(|&&b| b == b'\n')
-                .count() as u64;
+            for &b in &bytes[self.offset..at] {
+                match b {
+                    b'"' => self.quoted = !self.quoted,
+                    b'\n' if !self.quoted => self.newlines += 1,
+                    _ => {}
+                }
+            }
             self.offset = at;
         }
         self.newlines + 1
@@ -258,6 +263,20 @@ mod tests {
             by_name.rows[0].1[2], "亲属关系证明，含例外",
             "commas stay in the cell"
         );
+    }
+
+    #[test]
+    fn a_line_break_inside_a_cell_stays_in_its_row() {
+        let t = table_from_bytes(
+            "a.csv",
+            b"code,text\n1,\"one\ntwo \"\"quoted\"\"\"\n2,x\n\n3,y\n".to_vec(),
+        )
+        .unwrap();
+        assert_eq!(
+            t.rows.iter().map(|r| r.0).collect::<Vec<_>>(),
+            vec![2, 3, 5]
+        );
+        assert_eq!(t.rows[0].1[1], "one\ntwo \"quoted\"");
     }
 
     #[test]

@@ -15,6 +15,28 @@ pub fn workbook(
     rows: impl IntoIterator<Item = Vec<String>>,
 ) -> Result<Vec<u8>, ExportError> {
     let mut book = Workbook::new();
+    add_sheet(&mut book, sheet, headers, rows)?;
+    Ok(book.save_to_buffer()?)
+}
+
+/// One sheet of a workbook: its name, headers and rows.
+pub type Sheet<'a> = (&'a str, Vec<&'a str>, Vec<Vec<String>>);
+
+/// Several sheets in one .xlsx file (a statistics report).
+pub fn workbook_sheets(sheets: &[Sheet<'_>]) -> Result<Vec<u8>, ExportError> {
+    let mut book = Workbook::new();
+    for (name, headers, rows) in sheets {
+        add_sheet(&mut book, name, headers, rows.iter().cloned())?;
+    }
+    Ok(book.save_to_buffer()?)
+}
+
+fn add_sheet(
+    book: &mut Workbook,
+    sheet: &str,
+    headers: &[&str],
+    rows: impl IntoIterator<Item = Vec<String>>,
+) -> Result<(), ExportError> {
     let ws = book.add_worksheet();
     ws.set_name(sheet)?;
     let bold = Format::new().set_bold();
@@ -29,7 +51,7 @@ pub fn workbook(
     ws.set_freeze_panes(1, 0)?;
     ws.set_autofit_max_width(400);
     ws.autofit();
-    Ok(book.save_to_buffer()?)
+    Ok(())
 }
 
 #[cfg(test)]

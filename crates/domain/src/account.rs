@@ -132,6 +132,13 @@ pub enum Perm {
     HandleNotices,
     /// Keep the holiday calendar the working-day deadlines count by (system administrator).
     ManageCalendar,
+    /// Issue certificates at a village or community: request, print, revoke, reissue, keep
+    /// the seal-use book (village worker).
+    IssueCertificates,
+    /// Oversee certificates in one's region: ledger (masked), statistics, reconciliation;
+    /// civil affairs of the city or a district also keeps the templates and the rule on
+    /// unlisted types (civil affairs, township officers).
+    OverseeCertificates,
 }
 
 impl Role {
@@ -155,6 +162,11 @@ impl Role {
                 | (Role::VillageWorker, Perm::ReceiveTasks)
                 | (Role::CivilAffairs, Perm::Supervise)
                 | (Role::CivilAffairs | Role::Approver, Perm::HandleNotices)
+                | (Role::VillageWorker, Perm::IssueCertificates)
+                | (
+                    Role::CivilAffairs | Role::TownshipOfficer,
+                    Perm::OverseeCertificates
+                )
         ) || (perm == Perm::ViewUnits && !self.is_administrator())
     }
 }

@@ -66,6 +66,10 @@ pub enum Error {
         stage: &'static str,
         message: String,
     },
+    /// A certificate the lists do not let the village issue; the refusal is recorded, and
+    /// `guidance` says where the resident should go instead.
+    #[error("{message}")]
+    CertificateNotAllowed { message: String, guidance: String },
     #[error("数据库暂时无法访问，请稍后再试")]
     DatabaseUnavailable,
     #[error("系统内部错误，请稍后再试或联系系统管理员")]
@@ -99,6 +103,7 @@ impl Error {
             Error::RetentionNotReached(_) => "retention_not_reached",
             Error::Refused { .. } => "refused",
             Error::WrongStage { .. } => "wrong_stage",
+            Error::CertificateNotAllowed { .. } => "certificate_not_allowed",
             Error::DatabaseUnavailable => "database_unavailable",
             Error::Internal => "internal",
         }
@@ -117,7 +122,7 @@ impl Error {
             Error::Unauthenticated => ErrorKind::Unauthenticated,
             Error::Forbidden | Error::OutsideScope(_) | Error::CsrfRejected => ErrorKind::Forbidden,
             Error::RateLimited => ErrorKind::RateLimited,
-            Error::Refused { .. } => ErrorKind::Refused,
+            Error::Refused { .. } | Error::CertificateNotAllowed { .. } => ErrorKind::Refused,
             Error::WrongStage { .. } => ErrorKind::Conflict,
             Error::DatabaseUnavailable => ErrorKind::Unavailable,
             Error::Internal => ErrorKind::Internal,

@@ -5,6 +5,7 @@ pub mod account;
 pub mod admission;
 pub mod audit;
 pub mod catalog;
+pub mod certificate;
 pub mod delivery;
 pub mod department;
 pub mod error;

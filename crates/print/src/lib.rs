@@ -151,6 +151,81 @@ pub fn notice_pdf(notice: &NoticeDocument, generated_on: NaiveDate) -> Result<Ve
     render("notice.typ", NOTICE_TEMPLATE, &data, generated_on, ident)
 }
 
+/// A certificate (证明) as it is printed.
+#[derive(Debug, Clone, Serialize)]
+pub struct CertificateDocument {
+    pub cert_no: String,
+    /// The type's name, e.g. "居民在社区居住证明".
+    pub title: String,
+    /// The text from the type's template, one paragraph per line.
+    pub body: String,
+    /// The issuing village or community.
+    pub issuer: String,
+    pub issued_on: NaiveDate,
+    /// What the QR code opens.
+    pub verify_url: String,
+    /// The QR code of `verify_url` as SVG.
+    pub qr_svg: String,
+    /// "已撤销" or "已作废" across the page of a certificate no longer valid.
+    pub void: Option<String>,
+}
+
+const CERTIFICATE_TEMPLATE: &str = include_str!("../templates/certificate.typ");
+
+/// The certificate as an A4 portrait PDF (see `templates/certificate.typ`).
+pub fn certificate_pdf(
+    c: &CertificateDocument,
+    generated_on: NaiveDate,
+) -> Result<Vec<u8>, PrintError> {
+    let data = CertificateData::of(c);
+    let ident = format!("jianfu-certificate-{}", c.cert_no);
+    render(
+        "certificate.typ",
+        CERTIFICATE_TEMPLATE,
+        &data,
+        generated_on,
+        ident,
+    )
+}
+
+/// What `templates/certificate.typ` reads.
+#[derive(Serialize)]
+struct CertificateData {
+    doc_title: String,
+    cert_no: String,
+    title: String,
+    paragraphs: Vec<String>,
+    issuer: String,
+    date: String,
+    qr_svg: String,
+    verify_url: String,
+    note: String,
+    void: Option<String>,
+}
+
+impl CertificateData {
+    fn of(c: &CertificateDocument) -> CertificateData {
+        CertificateData {
+            doc_title: format!("{} {}", c.title.trim(), c.cert_no),
+            cert_no: c.cert_no.clone(),
+            title: filled(&c.title),
+            paragraphs: c
+                .body
+                .lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .map(|l| breakable(l, LINE_RUN))
+                .collect(),
+            issuer: filled(&c.issuer),
+            date: jianfu_domain::certificate::chinese_date(c.issued_on),
+            qr_svg: c.qr_svg.clone(),
+            verify_url: breakable(&c.verify_url, LINE_RUN),
+            note: "本证明的内容经开具单位电子签名（SM2），涂改无效".to_owned(),
+            void: c.void.clone(),
+        }
+    }
+}
+
 /// What `templates/notice.typ` reads.
 #[derive(Serialize)]
 struct NoticeData {

@@ -9,8 +9,9 @@ mod sample_form;
 
 use crate::world::PrintWorld;
 use crate::{
-    APPROVAL_FORM_TEMPLATE, ApprovalForm, FormData, FormStep, NOTICE_TEMPLATE, NoticeData,
-    NoticeDocument, approval_form_pdf, directory_pdf, notice_pdf, typeset,
+    APPROVAL_FORM_TEMPLATE, ApprovalForm, CERTIFICATE_TEMPLATE, CertificateData,
+    CertificateDocument, FormData, FormStep, NOTICE_TEMPLATE, NoticeData, NoticeDocument,
+    approval_form_pdf, certificate_pdf, directory_pdf, notice_pdf, typeset,
 };
 use jianfu_domain::catalog::DirectoryKind;
 use sample::{day, version};
@@ -286,4 +287,56 @@ fn a_long_notice_numbers_its_pages_and_a_draft_says_so() {
     assert!(pages[1].contains("— 2 —"));
     assert!(!pages.concat().contains("此件公开发布"));
     assert!(pages.last().unwrap().contains("印发"));
+}
+
+fn certificate(void: Option<&str>) -> CertificateDocument {
+    CertificateDocument {
+        cert_no: "120101001001-2026-000001".into(),
+        title: "居民在社区居住证明".into(),
+        body: "兹证明张三（公民身份号码：120101199001011239）现居住在本社区。\n因子女入学需要，应和平区某小学要求，特此证明。".into(),
+        issuer: "花园路社区居委会".into(),
+        issued_on: day("2026-12-02"),
+        verify_url: "https://jianfu.example.gov.cn/verify/120101001001-2026-000001?t=0123456789abcdef".into(),
+        qr_svg: r#"<svg xmlns="http://www.w3.org/2000/svg" width="21" height="21"><rect width="7" height="7"/></svg>"#.into(),
+        void: void.map(str::to_owned),
+    }
+}
+
+#[test]
+fn a_certificate_prints_on_one_page_with_its_number_issuer_date_and_verification_address() {
+    let c = certificate(None);
+    let pdf = certificate_pdf(&c, day("2026-12-02")).unwrap();
+    assert!(pdf.starts_with(b"%PDF"));
+    assert_eq!(pages(&pdf), 1);
+    let data = serde_json::to_vec(&CertificateData::of(&c)).unwrap();
+    let text = texts_of(
+        "certificate.typ",
+        CERTIFICATE_TEMPLATE,
+        data,
+        day("2026-12-02"),
+    )
+    .join("");
+    for part in [
+        "编号：120101001001-2026-000001",
+        "居民在社区居住证明",
+        "兹证明张三（公民身份号码：120101199001011239）",
+        "花园路社区居委会（盖章）",
+        "2026年12月2日",
+        "扫描二维码核验本证明的真伪和状态",
+        "0123456789abcdef",
+    ] {
+        assert!(text.contains(part), "{part} missing from {text}");
+    }
+    assert!(!text.contains("已撤销"));
+    // A revoked one says so across the page.
+    let revoked = certificate(Some("已撤销"));
+    let data = serde_json::to_vec(&CertificateData::of(&revoked)).unwrap();
+    let text = texts_of(
+        "certificate.typ",
+        CERTIFICATE_TEMPLATE,
+        data,
+        day("2026-12-02"),
+    )
+    .join("");
+    assert!(text.contains("已撤销"), "{text}");
 }

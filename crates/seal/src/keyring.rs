@@ -55,6 +55,10 @@ pub struct KeyRing {
     retired: Vec<PublicKey>,
     current: PublicKey,
     field_cipher: FieldCipher,
+    /// Derived from the field key, so no new secret has to be kept: keys MAC values (a
+    /// certificate's verification tag, an identity number's digest) that must not be guessable
+    /// from the data alone.
+    mac_root: [u8; 32],
 }
 
 impl KeyRing {
@@ -115,6 +119,12 @@ impl KeyRing {
         &self.field_cipher
     }
 
+    /// HMAC-SM3 of `data` under a key for `purpose` (each purpose its own key, all derived
+    /// from the field key).
+    pub fn mac(&self, purpose: &str, data: &[u8]) -> [u8; 32] {
+        crate::hmac_sm3(&crate::hmac_sm3(&self.mac_root, purpose.as_bytes()), data)
+    }
+
     /// Rebuilds the keys and checks every stored derived value, so an edited file is refused.
     fn from_file(path: &Path, file: &KeyFile) -> Result<KeyRing, SealError> {
         let corrupt = |reason: String| SealError::corrupt(path, reason);
@@ -145,6 +155,7 @@ impl KeyRing {
             retired: file.retired.clone(),
             current: public,
             field_cipher: FieldCipher::new(&field_key),
+            mac_root: crate::hmac_sm3(&field_key, b"jianfu-mac-root/1"),
         })
     }
 }

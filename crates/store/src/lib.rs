@@ -7,6 +7,7 @@ pub mod audit;
 pub mod auth;
 pub mod calendar;
 pub mod catalog;
+pub mod certificate;
 pub mod db;
 pub mod department;
 pub mod dispatch;

@@ -86,11 +86,14 @@ impl FromRequestParts<AppState> for CurrentUser {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
         let api = parts.uri.path().starts_with("/api/");
+        // A system calling with a token (an API route, or a PDF the API pointed it to) has no
+        // password form to be led to.
+        let browser = !api && bearer(&parts.headers).is_none();
         match resolve(parts, state).await {
             // Until a one-time or expired password is replaced, pages lead to the password form.
             Ok(Some(p))
                 if p.must_change_password
-                    && !api
+                    && browser
                     && !["/account/password", "/logout"].contains(&parts.uri.path()) =>
             {
                 Err(Redirect::to("/account/password").into_response())
@@ -98,7 +101,7 @@ impl FromRequestParts<AppState> for CurrentUser {
             // Then an administrator enrols the second factor.
             Ok(Some(p))
                 if p.must_enroll_second_factor
-                    && !api
+                    && browser
                     && !["/account/totp", "/account/password", "/logout"]
                         .contains(&parts.uri.path()) =>
             {

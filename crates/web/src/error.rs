@@ -45,6 +45,10 @@ pub struct ErrorDetail {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(example = "draft")]
     pub stage: Option<&'static str>,
+    /// For `certificate_not_allowed`: where to send the resident instead (the department that
+    /// handles it, data sharing, or a written commitment 告知承诺).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub guidance: Option<String>,
 }
 
 /// An error answered as JSON.
@@ -69,6 +73,10 @@ impl IntoResponse for ApiError {
                 },
                 stage: match &self.0 {
                     Error::WrongStage { stage, .. } => Some(*stage),
+                    _ => None,
+                },
+                guidance: match &self.0 {
+                    Error::CertificateNotAllowed { guidance, .. } => Some(guidance.clone()),
                     _ => None,
                 },
             },

@@ -6,6 +6,7 @@ pub mod admission;
 pub mod api;
 mod assets;
 pub mod auth;
+pub mod certificate;
 pub mod dispatch;
 pub mod error;
 mod limit;
@@ -34,6 +35,8 @@ pub struct AppState {
     pub production: bool,
     /// The directories held in process, with their Chinese search index.
     pub catalog: std::sync::Arc<search::CatalogCache>,
+    /// The public address certificates' QR codes open, the verification limiter and log.
+    pub certificates: std::sync::Arc<certificate::Desk>,
 }
 
 /// Largest request body accepted; a directory spreadsheet of thousands of items fits.
@@ -63,7 +66,7 @@ pub fn router(state: AppState) -> Router {
             auth::refuse_cross_site,
         ))
         .layer(axum::middleware::from_fn_with_state(
-            limit::LoginLimiter::default(),
+            limit::RateLimiter::per_minute(limit::LOGINS_PER_MINUTE),
             limit::limit_logins,
         ))
         .with_state(state)

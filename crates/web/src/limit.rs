@@ -1,6 +1,7 @@
-//! Login attempts per source address, per minute. Account lockout protects each account; this
-//! slows one address trying many accounts. Counted per app node (a shared counter would cost a
-//! database write per attempt; the lockout counters are already shared).
+//! Attempts per source address, per minute: logins (account lockout protects each account;
+//! this slows one address trying many accounts) and public certificate verifications.
+//! Counted per app node (a shared counter would cost a database write per attempt; the
+//! lockout counters are already shared).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -15,17 +16,25 @@ use jianfu_domain::Error;
 use crate::error::PageError;
 
 /// Login POSTs one address may send in a minute.
-const LOGINS_PER_MINUTE: u32 = 30;
+pub const LOGINS_PER_MINUTE: u32 = 30;
 const WINDOW: Duration = Duration::from_secs(60);
 
-#[derive(Clone, Default)]
-pub struct LoginLimiter {
+#[derive(Clone)]
+pub struct RateLimiter {
+    per_minute: u32,
     windows: Arc<Mutex<HashMap<String, (Instant, u32)>>>,
 }
 
-impl LoginLimiter {
+impl RateLimiter {
+    pub fn per_minute(per_minute: u32) -> RateLimiter {
+        RateLimiter {
+            per_minute,
+            windows: Default::default(),
+        }
+    }
+
     /// Counts an attempt; false once the address is over its allowance for this minute.
-    fn allow(&self, key: &str, now: Instant) -> bool {
+    pub fn allow(&self, key: &str, now: Instant) -> bool {
         let mut windows = self.windows.lock().unwrap_or_else(|e| e.into_inner());
         if windows.len() > 10_000 {
             windows.retain(|_, (start, _)| now.duration_since(*start) < WINDOW);
@@ -35,12 +44,12 @@ impl LoginLimiter {
             *entry = (now, 0);
         }
         entry.1 += 1;
-        entry.1 <= LOGINS_PER_MINUTE
+        entry.1 <= self.per_minute
     }
 }
 
 pub async fn limit_logins(
-    State(limiter): State<LoginLimiter>,
+    State(limiter): State<RateLimiter>,
     request: Request,
     next: Next,
 ) -> Response {
@@ -65,7 +74,7 @@ mod tests {
 
     #[test]
     fn thirty_a_minute_per_address() {
-        let l = LoginLimiter::default();
+        let l = RateLimiter::per_minute(LOGINS_PER_MINUTE);
         let t0 = Instant::now();
         for _ in 0..LOGINS_PER_MINUTE {
             assert!(l.allow("10.0.0.1", t0));

@@ -16,6 +16,7 @@ mod m20261201_000010_admissions;
 mod m20261202_000011_admission_work;
 mod m20261202_000012_dispatches;
 mod m20261202_000013_supervision;
+mod m20261203_000014_certificates;
 
 pub struct Migrator;
 
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000011_admission_work::Migration),
             Box::new(m20261202_000012_dispatches::Migration),
             Box::new(m20261202_000013_supervision::Migration),
+            Box::new(m20261203_000014_certificates::Migration),
         ]
     }
 }

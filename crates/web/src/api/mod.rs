@@ -4,6 +4,7 @@
 pub(crate) mod adjustments;
 pub(crate) mod admissions;
 pub(crate) mod catalog;
+mod certificates;
 mod dispatches;
 mod health;
 mod me;
@@ -33,6 +34,7 @@ use crate::error::ApiError;
         (name = "指导目录", description = "村（社区）工作事务、机制牌子、证明事项等指导目录：已发布版本、某单位某日适用的事项（含所在区的区级细化）、版本比较与检索。公开，无需登录"),
         (name = "准入", description = "村（社区）工作事务准入：职能部门申请将指导目录以外的任务交由村（社区）承担，经会签、同级民政部门初审、同级党委政府审批后成为准入事项；派发任务时引用准入事项编号。准入事项列表公开，无需登录。步骤不符合当前状态时返回 409（code 为 wrong_stage，stage 为当前状态）"),
         (name = "任务派发", description = "派发审查：任务须引用现行指导目录事项（按派发对象所在区的细化）或准入事项，由责任部门（或其上级、本街道乡镇）派发，适用于派发对象的类别、在准入范围和期限内。`check` 只审查、不派发，逐个村（社区）返回结论（allowed 准予、flagged 提示核查、blocked 不予派发）和全部理由"),
+        (name = "证明事项", description = "村（社区）出具证明：只出具现行可出具证明事项清单内的证明；不应出具清单内的、两张清单均未列入的（本地区允许经居民协商的除外）不予出具，返回 422 `certificate_not_allowed` 和 `guidance`（办理指引），拒绝同样记录要求开具单位。证明编号为“单位代码-年份-序号”，二维码指向公开核验页 `/verify/{编号}?t=校验码`（`Accept: application/json` 时返回 JSON）"),
         (name = "目录调整", description = "指导目录的动态调整和区级细化：起草、导入、审核、审批、发布。市级民政部门调整市级目录，区民政部门细化本区目录，各自只办理本级的调整。使用会话 Cookie 调用时，修改类请求须在 `X-CSRF-Token` 头中携带会话的防伪令牌")
     ),
     components(schemas(crate::error::ErrorBody)),
@@ -86,11 +88,14 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(reports::mine))
         .routes(routes!(reports::rule))
         .routes(routes!(reports::notices))
+        .routes(routes!(certificates::create))
+        .routes(routes!(certificates::revoke))
+        .routes(routes!(certificates::types))
 }
 
 /// Who may call each API route; the route coverage test checks every documented route is here
 /// and enforced.
-pub const ACCESS: [(&str, crate::views::Access); 30] = [
+pub const ACCESS: [(&str, crate::views::Access); 33] = [
     ("/healthz", crate::views::Access::Public),
     ("/api/v1/regions", crate::views::Access::Public),
     ("/api/v1/regions/{code}", crate::views::Access::Public),
@@ -160,6 +165,15 @@ pub const ACCESS: [(&str, crate::views::Access); 30] = [
         crate::views::Access::Perm(jianfu_domain::account::Perm::Supervise),
     ),
     ("/api/v1/notices", crate::views::Access::Public),
+    (
+        "/api/v1/certificates",
+        crate::views::Access::Perm(jianfu_domain::account::Perm::IssueCertificates),
+    ),
+    (
+        "/api/v1/certificates/{cert_no}/revoke",
+        crate::views::Access::Perm(jianfu_domain::account::Perm::IssueCertificates),
+    ),
+    ("/api/v1/certificate-types", crate::views::Access::Public),
 ];
 
 const ADMIT: crate::views::Access =

@@ -7,6 +7,7 @@ mod admissions;
 mod admitted;
 mod calendar;
 mod catalog;
+mod certificates;
 mod dispatches;
 mod home;
 mod notices;
@@ -219,6 +220,53 @@ pub fn pages() -> Vec<(&'static str, Access, MethodRouter<AppState>)> {
             Access::Perm(P::HandleNotices),
             post(notices::act),
         ),
+        (
+            "/certificates",
+            Access::Perm(P::IssueCertificates),
+            get(certificates::desk).post(certificates::submit),
+        ),
+        (
+            "/certificates/oversight",
+            Access::Perm(P::OverseeCertificates),
+            get(certificates::oversight),
+        ),
+        (
+            "/certificates/settings",
+            Access::Perm(P::OverseeCertificates),
+            get(certificates::settings).post(certificates::save_settings),
+        ),
+        (
+            "/certificates/{no}",
+            Access::Perm(P::IssueCertificates),
+            get(certificates::show),
+        ),
+        (
+            "/certificates/{no}/pdf",
+            Access::Perm(P::IssueCertificates),
+            get(certificates::pdf),
+        ),
+        (
+            "/certificates/{no}/id",
+            Access::Perm(P::IssueCertificates),
+            post(certificates::reveal),
+        ),
+        (
+            "/certificates/{no}/revoke",
+            Access::Perm(P::IssueCertificates),
+            post(certificates::revoke),
+        ),
+        (
+            "/certificates/{no}/reissue",
+            Access::Perm(P::IssueCertificates),
+            post(certificates::reissue),
+        ),
+        (
+            "/seal-uses",
+            Access::Perm(P::IssueCertificates),
+            get(certificates::seals).post(certificates::record_seal),
+        ),
+        ("/verify", Public, get(certificates::verify_form)),
+        ("/verify/{no}", Public, get(certificates::verify)),
         ("/notifications", LoggedIn, get(notifications::list)),
         ("/notifications/read", LoggedIn, post(notifications::read)),
         (
@@ -320,6 +368,7 @@ impl Nav {
             ("指导目录", "/directories".into()),
             ("准入事项", "/admitted-tasks".into()),
             ("通报公开", "/notices".into()),
+            ("证明核验", "/verify".into()),
             ("行政区划", "/regions".into()),
         ];
         if let Some(p) = user {
@@ -355,6 +404,15 @@ impl Nav {
                 if p.region.level() == jianfu_domain::Level::Village {
                     menu.push(("报告场外任务", "/reports".into()));
                 }
+            }
+            if p.roles.iter().any(|r| r.has(Perm::IssueCertificates))
+                && p.region.level() == jianfu_domain::Level::Village
+            {
+                menu.push(("证明开具", "/certificates".into()));
+                menu.push(("用章登记", "/seal-uses".into()));
+            }
+            if p.roles.iter().any(|r| r.has(Perm::OverseeCertificates)) {
+                menu.push(("证明事项统计", "/certificates/oversight".into()));
             }
             if p.roles.iter().any(|r| r.has(Perm::Supervise)) {
                 menu.push(("异议处理", "/disputes".into()));
