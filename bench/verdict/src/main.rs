@@ -269,7 +269,8 @@ async fn main() {
             (
                 "120101000000-004".to_owned(),
                 senders[g.sender].clone(),
-                unit.county().expect("a district"),
+                // Cities without districts (东莞, 中山…) send from the province's level.
+                unit.county().unwrap_or_else(|| unit.province()),
             )
         }
     };
