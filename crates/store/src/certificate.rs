@@ -251,15 +251,19 @@ pub async fn issue(
     // Whole seconds: the signed status names its time, and MySQL keeps no fractions.
     let at = whole_seconds(new.at);
     let day = beijing_date(at);
-    if let Some((old, _)) = &c.supersedes {
-        let old = require(&txn, &old.to_string()).await?;
-        if old.unit != new.unit.code.as_str() {
-            return Err(Error::OutsideScope(format!("证明 {}", old.cert_no)));
+    let superseded = match &c.supersedes {
+        None => None,
+        Some((old, reason)) => {
+            let old = require(&txn, &old.to_string()).await?;
+            if old.unit != new.unit.code.as_str() {
+                return Err(Error::OutsideScope(format!("证明 {}", old.cert_no)));
+            }
+            if old.status != Status::Valid.code() {
+                return Err(wrong_status(&old, "补发"));
+            }
+            Some((old, reason))
         }
-        if old.status != Status::Valid.code() {
-            return Err(wrong_status(&old, "补发"));
-        }
-    }
+    };
     let seq = next_seq(&txn, &new.unit.code, day.year()).await?;
     let no = CertNo::new(new.unit.code, day.year(), seq);
     let no_text = no.to_string();
@@ -358,7 +362,7 @@ pub async fn issue(
     .exec_without_returning(&txn)
     .await
     .map_err(db_error)?;
-    if let Some((old, reason)) = &c.supersedes {
+    if let Some((old, reason)) = &superseded {
         set_status(
             &txn,
             keys,
@@ -405,21 +409,19 @@ fn wrong_status(c: &Certificate, act: &str) -> Error {
     }
 }
 
-/// Moves a valid certificate to `status`, with a new signed status statement.
+/// Moves `old`, read valid in this transaction, to `status`, with a new signed status
+/// statement; the update's own condition catches a change made since.
 async fn set_status(
     txn: &DatabaseTransaction,
     keys: &KeyRing,
-    no: &CertNo,
+    old: &Certificate,
     status: Status,
     reason: &str,
     superseded_by: Option<&str>,
     at: DateTime<Utc>,
 ) -> Result<(), Error> {
-    let old = require(txn, &no.to_string()).await?;
-    if old.status != Status::Valid.code() {
-        return Err(wrong_status(&old, "更改"));
-    }
-    let (signature, key_id) = sign_status(keys, no, &old.content_sm3, status, at);
+    let no = CertNo::parse(&old.cert_no)?;
+    let (signature, key_id) = sign_status(keys, &no, &old.content_sm3, status, at);
     let changed = cert::Entity::update_many()
         .col_expr(cert::Column::Status, Expr::value(status.code()))
         .col_expr(cert::Column::StatusSince, Expr::value(at))
@@ -430,13 +432,13 @@ async fn set_status(
             cert::Column::SupersededBy,
             Expr::value(superseded_by.map(str::to_owned)),
         )
-        .filter(cert::Column::CertNo.eq(no.to_string()))
+        .filter(cert::Column::CertNo.eq(old.cert_no.as_str()))
         .filter(cert::Column::Status.eq(Status::Valid.code()))
         .exec(txn)
         .await
         .map_err(db_error)?;
     if changed.rows_affected != 1 {
-        return Err(wrong_status(&old, "更改"));
+        return Err(wrong_status(old, "更改"));
     }
     Ok(())
 }
@@ -460,7 +462,7 @@ pub async fn revoke(
         return Err(wrong_status(&old, "撤销"));
     }
     let now = whole_seconds(Utc::now());
-    set_status(&txn, keys, no, Status::Revoked, &reason, None, now).await?;
+    set_status(&txn, keys, &old, Status::Revoked, &reason, None, now).await?;
     let entry = AuditEntry {
         object: format!("certificate/{no}"),
         before: Some(serde_json::json!({ "status": old.status }).to_string()),

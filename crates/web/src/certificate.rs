@@ -281,19 +281,18 @@ pub async fn template_for(
     Ok(from_guide.unwrap_or(rules::DEFAULT_TEMPLATE).to_owned())
 }
 
-/// The decision for the caller's unit today, and the unit.
+/// The decision for `unit` today on what was asked for, with the consultation given.
 async fn decide(
     state: &AppState,
     unit: &Region,
-    f: &CertificateFields,
-) -> Result<(Decision, Requested), Error> {
-    let wanted = requested(f)?;
+    wanted: &Requested,
+    consulted: Option<&Consultation>,
+) -> Result<Decision, Error> {
     let allow = jianfu_store::certificate::allows_consulted(&state.db, &unit.code).await?;
     let day = today();
     let snapshot = state.catalog.snapshot(&state.db, day).await?;
     let lists = lists(&snapshot, unit, day, allow);
-    let decision = rules::decide(&lists, &wanted, consultation(f)?.as_ref())?;
-    Ok((decision, wanted))
+    rules::decide(&lists, wanted, consulted)
 }
 
 /// Decides and records a request of the caller's unit: a certificate, or the refusal (also
@@ -309,7 +308,9 @@ pub async fn request(
     let unit = own_unit(state, user, "certificate").await?;
     let demanding_agency = rules::check_field("要求开具单位", &f.demanding_agency, 200, true)?;
     let purpose = rules::check_field("事由", &f.purpose, 300, true)?;
-    let (decision, wanted) = decide(state, &unit, f).await?;
+    let wanted = requested(f)?;
+    let consulted = consultation(f)?;
+    let decision = decide(state, &unit, &wanted, consulted.as_ref()).await?;
     let type_code = match &wanted {
         Requested::Item(code) => code.as_str().to_owned(),
         Requested::Unlisted(_) => String::new(),
@@ -321,7 +322,7 @@ pub async fn request(
         type_code: type_code.clone(),
         demanding_agency,
         purpose,
-        consultation: consultation(f)?,
+        consultation: consulted,
         idempotency_key,
         at: Utc::now(),
     };

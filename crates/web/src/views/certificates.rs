@@ -231,30 +231,30 @@ const LEDGER_HEADERS: [&str; 10] = [
     "撤销或补发原因",
 ];
 
+/// A ledger line as the Excel sheet has it, under [`LEDGER_HEADERS`].
+fn ledger_cells(c: &Certificate) -> Vec<String> {
+    let r = ledger_row(c);
+    vec![
+        r.cert_no,
+        r.unit,
+        r.type_name,
+        r.applicant,
+        r.id_number,
+        r.purpose,
+        r.demanding_agency,
+        r.issued_on,
+        r.status.to_owned(),
+        c.reason.clone().unwrap_or_default(),
+    ]
+}
+
 fn ledger_workbook(rows: &[Certificate], sheet: &str) -> Result<Vec<u8>, Error> {
-    jianfu_docs::xlsx::workbook(
-        sheet,
-        &LEDGER_HEADERS,
-        rows.iter().map(|c| {
-            let r = ledger_row(c);
-            vec![
-                r.cert_no,
-                r.unit,
-                r.type_name,
-                r.applicant,
-                r.id_number,
-                r.purpose,
-                r.demanding_agency,
-                r.issued_on,
-                r.status.to_owned(),
-                c.reason.clone().unwrap_or_default(),
-            ]
-        }),
+    jianfu_docs::xlsx::workbook(sheet, &LEDGER_HEADERS, rows.iter().map(ledger_cells)).map_err(
+        |e| {
+            tracing::error!(error = %e, "certificate export failed");
+            Error::Internal
+        },
     )
-    .map_err(|e| {
-        tracing::error!(error = %e, "certificate export failed");
-        Error::Internal
-    })
 }
 
 /// 证明开具: the types, the form, the unit's ledger; `format=xlsx` downloads the ledger.
@@ -941,24 +941,7 @@ fn oversight_workbook(
         (
             "证明台账",
             LEDGER_HEADERS.to_vec(),
-            ledger
-                .iter()
-                .map(|c| {
-                    let r = ledger_row(c);
-                    vec![
-                        r.cert_no,
-                        r.unit,
-                        r.type_name,
-                        r.applicant,
-                        r.id_number,
-                        r.purpose,
-                        r.demanding_agency,
-                        r.issued_on,
-                        r.status.to_owned(),
-                        c.reason.clone().unwrap_or_default(),
-                    ]
-                })
-                .collect(),
+            ledger.iter().map(ledger_cells).collect(),
         ),
     ])
     .map_err(fail)
@@ -996,12 +979,8 @@ pub struct SettingsPage {
     error: Option<String>,
 }
 
-async fn settings_page(
-    state: &AppState,
-    user: &CurrentUser,
-    notice: Option<String>,
-    error: Option<String>,
-) -> Result<SettingsPage, Error> {
+/// Only civil affairs of the city or a district keeps the templates and the rule.
+async fn require_configure(state: &AppState, user: &CurrentUser) -> Result<(), Error> {
     user.require(state, Perm::OverseeCertificates, "/certificates/settings")
         .await?;
     if !can_configure(user) {
@@ -1009,6 +988,16 @@ async fn settings_page(
             "证明模板和清单外证明的规则由市、区民政部门维护",
         ));
     }
+    Ok(())
+}
+
+async fn settings_page(
+    state: &AppState,
+    user: &CurrentUser,
+    notice: Option<String>,
+    error: Option<String>,
+) -> Result<SettingsPage, Error> {
+    require_configure(state, user).await?;
     let region = jianfu_store::region::require(&state.db, &user.principal.region).await?;
     let day = today();
     let snapshot = state.catalog.snapshot(&state.db, day).await?;
@@ -1076,7 +1065,7 @@ pub async fn save_settings(
     user: CurrentUser,
     body: axum::body::Bytes,
 ) -> Result<Response, PageError> {
-    settings_page(&state, &user, None, None).await?;
+    require_configure(&state, &user).await?;
     let form = posted(&user, &body)?;
     let by = user.principal.username.clone();
     let done = if field(&form, "what") == "rule" {
