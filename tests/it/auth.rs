@@ -93,6 +93,7 @@ async fn lockout_is_shared_by_app_nodes_and_messages_do_not_tell() {
             production: false,
             catalog: Default::default(),
             certificates: Default::default(),
+            regions: Default::default(),
         });
         let unknown = app
             .post_form("/login", "username=nobody&password=x", None)

@@ -71,6 +71,7 @@ async fn publish_second_on(app: &TestApp, effective_from: NaiveDate) {
             .await
             .unwrap();
     }
+    app.catalog.published_here();
 }
 
 #[tokio::test]

@@ -389,6 +389,7 @@ async fn refinement_rules_over_time_and_across_districts_on_every_backend() {
         };
         let publish = |id: i64, day: chrono::NaiveDate| {
             let db = app.db.clone();
+            let catalog_cache = app.catalog.clone();
             let entry = entry.clone();
             async move {
                 for (action, who) in [
@@ -405,6 +406,7 @@ async fn refinement_rules_over_time_and_across_districts_on_every_backend() {
                 ] {
                     catalog::act(&db, id, &action, who, &entry).await?;
                 }
+                catalog_cache.published_here();
                 Ok::<_, catalog::ActError>(())
             }
         };
@@ -480,6 +482,7 @@ async fn refinement_rules_over_time_and_across_districts_on_every_backend() {
                 .await
                 .unwrap();
         }
+        app.catalog.published_here();
         let later = format!(
             "/api/v1/directories/certificate_may_issue/items?region=120101001001&at={}",
             today + Duration::days(20)

@@ -118,6 +118,9 @@ pub struct TestApp {
     pub keys: std::sync::Arc<jianfu_seal::KeyRing>,
     /// The certificate desk (its verification log is flushed by hand in tests).
     pub certificates: std::sync::Arc<jianfu_web::certificate::Desk>,
+    /// The directories held in process: a test that publishes through the store (not the
+    /// app) tells it, as the app's own publishing does.
+    pub catalog: std::sync::Arc<jianfu_web::search::CatalogCache>,
     /// Second-factor secrets of the administrators this app enrolled, by username.
     second_factors: std::sync::Mutex<std::collections::HashMap<String, Vec<u8>>>,
 }
@@ -148,12 +151,14 @@ impl TestApp {
             jianfu_seal::KeyRing::load_or_create(&temp_dir().join("keys.json")).unwrap(),
         );
         let certificates = std::sync::Arc::new(jianfu_web::certificate::Desk::default());
+        let catalog = std::sync::Arc::new(jianfu_web::search::CatalogCache::default());
         let router = jianfu_web::router(jianfu_web::AppState {
             db: db.clone(),
             keys: keys.clone(),
             production,
-            catalog: Default::default(),
+            catalog: catalog.clone(),
             certificates: certificates.clone(),
+            regions: Default::default(),
         });
         TestApp {
             db,
@@ -161,6 +166,7 @@ impl TestApp {
             test_db,
             keys,
             certificates,
+            catalog,
             second_factors: Default::default(),
         }
     }

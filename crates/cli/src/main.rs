@@ -754,6 +754,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
             &config.public_url(),
             config.verifications_per_minute,
         )),
+        regions: Default::default(),
     });
     let listener = tokio::net::TcpListener::bind(&config.addr)
         .await

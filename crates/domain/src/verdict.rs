@@ -240,6 +240,11 @@ impl Verdict {
 /// level prefix and long forms ("区卫生健康委" / "天津市和平区卫生健康委员会"): compare the core,
 /// without party prefix, city, district or county name, and with 委员会 shortened to 委.
 pub fn core_name(name: &str) -> String {
+    folded(core(name)).collect()
+}
+
+/// The core of a name as a slice: without party prefix, city, district or county name.
+fn core(name: &str) -> &str {
     let mut n = name.trim().trim_start_matches("中共");
     n = n.strip_prefix("天津市").unwrap_or(n);
     // A district's or county's name ends within its first four characters ("和平区", "区").
@@ -250,24 +255,40 @@ pub fn core_name(name: &str) -> String {
     {
         n = &n[i + c.len_utf8()..];
     }
-    n.trim_start_matches('市').replace("委员会", "委")
+    n.trim_start_matches('市')
+}
+
+/// The characters of `core` with 委员会 read as 委; compared as they come, so a verdict
+/// allocates nothing to compare names.
+fn folded(core: &str) -> impl Iterator<Item = char> + '_ {
+    let mut rest = core;
+    std::iter::from_fn(move || {
+        let c = rest.chars().next()?;
+        rest = &rest[c.len_utf8()..];
+        if c == '委'
+            && let Some(after) = rest.strip_prefix("员会")
+        {
+            rest = after;
+        }
+        Some(c)
+    })
 }
 
 /// Whether `sender` is among the departments an item names (or the item names none; its
 /// superior, the same body one level up, has the same core name).
 pub fn responsible(item_departments: &str, sender: &str) -> bool {
-    let names: Vec<&str> = item_departments
+    let mut names = item_departments
         .split(['、', '，', ',', '；', ';', '/'])
         .map(str::trim)
         .filter(|n| !n.is_empty())
-        .collect();
-    if names.is_empty() {
+        .peekable();
+    if names.peek().is_none() {
         return true;
     }
-    let sender = core_name(sender);
+    let sender = core(sender);
     !sender.is_empty()
         // "发展改革委" after "区商务局、" carries no prefix of its own, and needs none.
-        && names.iter().any(|n| core_name(n) == sender)
+        && names.any(|n| folded(core(n)).eq(folded(sender)))
 }
 
 /// The directories whose items are work a village may be handed.
@@ -286,7 +307,7 @@ fn reason(rule: Rule, message: String, item: Option<&ItemCode>, version: Option<
         rule: rule.code(),
         severity: rule.severity(),
         message,
-        item_code: item.map(ToString::to_string),
+        item_code: item.map(|c| c.as_str().to_owned()),
         directory_version: version,
     }
 }

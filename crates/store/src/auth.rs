@@ -15,6 +15,7 @@ use crate::account::password_matches;
 use crate::db_error;
 use crate::entity::{account, account_role, api_token, session};
 use crate::second_factor;
+use crate::sql::CachedSql;
 
 /// Who is acting, as every handler sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -24,6 +25,8 @@ pub struct Principal {
     pub display_name: String,
     pub region: RegionCode,
     pub department: Option<String>,
+    /// The department's full name, read with the account (a department's sender name).
+    pub department_name: Option<String>,
     pub roles: Vec<Role>,
     pub must_change_password: bool,
     /// An administrator without a second factor must enrol one before anything else.
@@ -83,19 +86,13 @@ fn event(actor: &str, source_ip: &str, event: &str, result: &str) -> AuditEntry 
     }
 }
 
-async fn principal(
-    db: &DatabaseConnection,
+/// The principal of account `a` with `roles`, as one of the reads below found them.
+fn principal(
     a: account::Model,
+    roles: Vec<Role>,
+    department_name: Option<String>,
     csrf: Option<String>,
 ) -> Result<Principal, Error> {
-    let roles: Vec<Role> = account_role::Entity::find()
-        .filter(account_role::Column::AccountId.eq(a.id))
-        .all(db)
-        .await
-        .map_err(db_error)?
-        .iter()
-        .filter_map(|r| Role::parse(&r.role))
-        .collect();
     let expired = Utc::now() - a.password_changed_at > Duration::days(PASSWORD_MAX_AGE_DAYS);
     let must_enroll_second_factor =
         a.totp_secret.is_none() && roles.iter().any(|r: &Role| r.is_administrator());
@@ -106,10 +103,114 @@ async fn principal(
         username: a.username,
         display_name: a.display_name,
         department: a.department_code,
+        department_name,
         roles,
         must_change_password: a.must_change_password || expired,
         csrf,
     })
+}
+
+/// The principal of an account just logged in: its roles and department read separately
+/// (a login is rare; the per-request reads below take one round trip).
+async fn principal_of(
+    db: &DatabaseConnection,
+    a: account::Model,
+    csrf: Option<String>,
+) -> Result<Principal, Error> {
+    let roles = account_role::Entity::find()
+        .filter(account_role::Column::AccountId.eq(a.id))
+        .all(db)
+        .await
+        .map_err(db_error)?
+        .iter()
+        .filter_map(|r| Role::parse(&r.role))
+        .collect();
+    let department_name = match &a.department_code {
+        Some(code) => crate::department::get_many(db, std::slice::from_ref(code))
+            .await?
+            .into_iter()
+            .next()
+            .map(|d| d.full_name),
+        None => None,
+    };
+    principal(a, roles, department_name, csrf)
+}
+
+/// Where a caller's secret is kept: a session (cookie) or an API token.
+#[derive(Clone, Copy)]
+enum Credential {
+    Session,
+    Token,
+}
+
+/// A credential found by its secret's hash, with its account, the account's roles and its
+/// department's name, in one round trip: every request of a logged-in caller reads this, and
+/// three reads (credential, account, roles) cost three trips to the database.
+struct Found<M> {
+    credential: M,
+    account: account::Model,
+    roles: Vec<Role>,
+    department_name: Option<String>,
+}
+
+async fn find_credential<M: sea_orm::FromQueryResult>(
+    db: &DatabaseConnection,
+    credential: Credential,
+    hash: String,
+) -> Result<Option<Found<M>>, Error> {
+    use sea_orm::{ConnectionTrait, DbBackend, FromQueryResult, IdenStatic, Iterable, Statement};
+    static SQL: [CachedSql; 2] = [CachedSql::new(), CachedSql::new()];
+    let (table, key, columns): (&str, &str, Vec<&str>) = match credential {
+        Credential::Session => (
+            "session",
+            "id",
+            session::Column::iter().map(|c| c.as_str()).collect(),
+        ),
+        Credential::Token => (
+            "api_token",
+            "token_hash",
+            api_token::Column::iter().map(|c| c.as_str()).collect(),
+        ),
+    };
+    let backend = db.get_database_backend();
+    let sql = SQL[credential as usize].get(backend, |b| {
+        let select = |alias: &str, names: &[&str]| {
+            names
+                .iter()
+                .map(|c| format!("{alias}.{c} AS {alias}_{c}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let account_columns: Vec<&str> = account::Column::iter().map(|c| c.as_str()).collect();
+        let placeholder = if b == DbBackend::Postgres { "$1" } else { "?" };
+        format!(
+            "SELECT {}, {}, r.role AS r_role, d.full_name AS d_full_name \
+             FROM {table} c JOIN account a ON a.id = c.account_id \
+             LEFT JOIN account_role r ON r.account_id = a.id \
+             LEFT JOIN department d ON d.code = a.department_code \
+             WHERE c.{key} = {placeholder}",
+            select("c", &columns),
+            select("a", &account_columns),
+        )
+    });
+    let stmt = Statement::from_sql_and_values(backend, sql, [hash.into()]);
+    let rows = db.query_all_raw(stmt).await.map_err(db_error)?;
+    let Some(first) = rows.first() else {
+        return Ok(None);
+    };
+    let roles = rows
+        .iter()
+        .filter_map(|r| r.try_get::<Option<String>>("", "r_role").ok().flatten())
+        .filter_map(|r| Role::parse(&r))
+        .collect();
+    Ok(Some(Found {
+        credential: M::from_query_result(first, "c_").map_err(db_error)?,
+        account: account::Model::from_query_result(first, "a_").map_err(db_error)?,
+        roles,
+        department_name: first
+            .try_get::<Option<String>>("", "d_full_name")
+            .map_err(db_error)?,
+    }))
 }
 
 /// A successful login: the cookie secret (shown to the browser only) and who logged in.
@@ -209,7 +310,7 @@ pub async fn login(
     txn.commit().await.map_err(db_error)?;
     Ok(Some(Login {
         secret,
-        principal: principal(db, a, Some(csrf)).await?,
+        principal: principal_of(db, a, Some(csrf)).await?,
     }))
 }
 
@@ -257,22 +358,19 @@ pub async fn session(
     now: DateTime<Utc>,
 ) -> Result<Option<Principal>, Error> {
     let id = secret_hash(secret);
-    let Some(s) = session::Entity::find_by_id(id.clone())
-        .one(db)
-        .await
-        .map_err(db_error)?
+    let Some(found) = find_credential::<session::Model>(db, Credential::Session, id.clone())
+        .await?
+        .filter(|f| !f.account.disabled)
     else {
         return Ok(None);
     };
-    let Some(a) = account::Entity::find_by_id(s.account_id)
-        .one(db)
-        .await
-        .map_err(db_error)?
-        .filter(|a| !a.disabled)
-    else {
-        return Ok(None);
-    };
-    let p = principal(db, a, Some(s.csrf_token)).await?;
+    let s = found.credential;
+    let p = principal(
+        found.account,
+        found.roles,
+        found.department_name,
+        Some(s.csrf_token),
+    )?;
     if now - s.last_seen_at > idle_limit(&p.roles) {
         let txn = crate::begin_write(db).await.map_err(db_error)?;
         crate::audit::append(
@@ -388,22 +486,19 @@ pub async fn token(
     source_ip: &str,
     now: DateTime<Utc>,
 ) -> Result<Option<Principal>, Error> {
-    let hash = secret_hash(token);
-    let found = api_token::Entity::find()
-        .filter(api_token::Column::TokenHash.eq(hash))
-        .one(db)
-        .await
-        .map_err(db_error)?;
-    let live = found.filter(|t| t.revoked_at.is_none() && t.expires_at.is_none_or(|e| e > now));
-    let account = match &live {
-        Some(t) => account::Entity::find_by_id(t.account_id)
-            .one(db)
-            .await
-            .map_err(db_error)?
-            .filter(|a| !a.disabled),
-        None => None,
-    };
-    let (Some(t), Some(a)) = (live, account) else {
+    let found = find_credential::<api_token::Model>(db, Credential::Token, secret_hash(token))
+        .await?
+        .filter(|f| {
+            let t = &f.credential;
+            t.revoked_at.is_none() && t.expires_at.is_none_or(|e| e > now) && !f.account.disabled
+        });
+    let Some(Found {
+        credential: t,
+        account: a,
+        roles,
+        department_name,
+    }) = found
+    else {
         let prefix: String = token.chars().take(8).collect();
         let mut refused = event(&prefix, source_ip, "auth.token", "denied");
         refused.object = format!("{prefix}…");
@@ -425,7 +520,7 @@ pub async fn token(
             .map_err(db_error)?;
         txn.commit().await.map_err(db_error)?;
     }
-    principal(db, a, None).await.map(Some)
+    principal(a, roles, department_name, None).map(Some)
 }
 
 /// Revokes the named token of `username`; false when there is no such live token.

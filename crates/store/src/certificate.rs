@@ -607,25 +607,34 @@ pub struct Public {
 }
 
 pub async fn public(db: &DatabaseConnection, no: &str) -> Result<Option<Public>, Error> {
-    cert::Entity::find()
-        .select_only()
-        .columns([
-            cert::Column::CertNo,
-            cert::Column::Unit,
-            cert::Column::UnitName,
-            cert::Column::TypeCode,
-            cert::Column::TypeName,
-            cert::Column::Listing,
-            cert::Column::ApplicantName,
-            cert::Column::IssuedOn,
-            cert::Column::Tag,
-            cert::Column::Status,
-            cert::Column::StatusSince,
-        ])
-        .filter(cert::Column::CertNo.eq(no))
-        .into_model::<Public>()
-        .one(db)
-        .await
+    use sea_orm::{FromQueryResult, Statement};
+    // The public verification's one read: its SQL is built once.
+    static SQL: crate::sql::CachedSql = crate::sql::CachedSql::new();
+    let backend = db.get_database_backend();
+    let sql = SQL.get(backend, |b| {
+        cert::Entity::find()
+            .select_only()
+            .columns([
+                cert::Column::CertNo,
+                cert::Column::Unit,
+                cert::Column::UnitName,
+                cert::Column::TypeCode,
+                cert::Column::TypeName,
+                cert::Column::Listing,
+                cert::Column::ApplicantName,
+                cert::Column::IssuedOn,
+                cert::Column::Tag,
+                cert::Column::Status,
+                cert::Column::StatusSince,
+            ])
+            .filter(cert::Column::CertNo.eq(""))
+            .build(b)
+            .sql
+    });
+    let stmt = Statement::from_sql_and_values(backend, sql, [no.into()]);
+    let row = db.query_one_raw(stmt).await.map_err(db_error)?;
+    row.map(|r| Public::from_query_result(&r, ""))
+        .transpose()
         .map_err(db_error)
 }
 

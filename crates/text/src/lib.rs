@@ -17,18 +17,25 @@
 //!   normalisation, the offsets back into the original text and the n-grams share one shape.
 //! - Directories hold tens to a few thousand items, so the index lives in RAM and is rebuilt from
 //!   the database by the caller (on start and after a publication); nothing is persisted.
+//! - A query is a sum over its terms of per-field BM25 scores, and a term's score in an item does
+//!   not depend on the query. So once tantivy has indexed the items, what every term adds to
+//!   every item (tantivy's BM25 with its statistics, times the field's weight, summed over the
+//!   fields the term is looked up in) is read out of its index into a table, and a query adds up
+//!   table rows: the ranking tantivy's boolean query gives (the tests compare the two), without
+//!   building ~300 term clauses per query. The dispatch check reads every task this way.
 
+use std::collections::HashMap;
 use std::sync::LazyLock;
 
 use jianfu_domain::catalog::{DirectoryKind, ItemCode};
 use jieba_rs::Jieba;
-use tantivy::collector::TopDocs;
-use tantivy::query::{BooleanQuery, BoostQuery, ConstScoreQuery, Occur, Query, TermQuery};
+use tantivy::postings::Postings;
+use tantivy::query::Bm25Weight;
 use tantivy::schema::{
     Field, IndexRecordOption, NumericOptions, STRING, Schema, TextFieldIndexing, TextOptions,
 };
 use tantivy::tokenizer::{Token, TokenStream, Tokenizer};
-use tantivy::{Index, IndexWriter, Searcher, TantivyDocument, Term};
+use tantivy::{DocSet, Index, IndexWriter, Searcher, TERMINATED, TantivyDocument, Term};
 
 #[cfg(test)]
 mod tests;
@@ -59,10 +66,21 @@ pub struct Hit {
     pub snippet: Option<String>,
 }
 
+/// One ranked item, without a snippet.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Ranked<'i> {
+    pub kind: DirectoryKind,
+    pub code: &'i ItemCode,
+    /// As [`Hit::score`].
+    pub score: f32,
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum TextError {
     #[error("search index: {0}")]
     Index(#[from] tantivy::TantivyError),
+    #[error("search index: {0}")]
+    Read(#[from] std::io::Error),
 }
 
 /// What an exact item-code match adds to a hit's score: more than any text match can reach.
@@ -251,9 +269,10 @@ fn query_codes(normalized: &str) -> Vec<String> {
 }
 
 fn distinct(items: impl IntoIterator<Item = String>) -> Vec<String> {
+    let mut seen = std::collections::HashSet::new();
     let mut out: Vec<String> = Vec::new();
     for item in items {
-        if !out.contains(&item) {
+        if seen.insert(item.clone()) {
             out.push(item);
             if out.len() == MAX_QUERY_TERMS {
                 break;
@@ -351,14 +370,25 @@ struct Entry {
     body_normalized: String,
 }
 
+/// For each term, what it adds to the score of each item holding it: (position in `entries`,
+/// score), by position.
+type Impacts = HashMap<String, Vec<(u32, f32)>>;
+
 /// An in-RAM index of directory items. Immutable once built: rebuild it when the directories
 /// change and swap it in (e.g. behind an `Arc`). Queries take `&self`, from any thread.
 pub struct DirectoryIndex {
-    searcher: Searcher,
-    fields: Fields,
     entries: Vec<Entry>,
-    /// Per segment, doc id → position in `entries`.
-    entry_of: Vec<Vec<u32>>,
+    /// Query words: their scores in the name, category, department, body and basis.
+    words: Impacts,
+    /// Query n-grams: their scores in the name's and the body's n-grams.
+    ngrams: Impacts,
+    /// Stored item code → the entries with it.
+    codes: HashMap<String, Vec<u32>>,
+    /// The tantivy index the scores were read from, kept in tests to rank against.
+    #[cfg(test)]
+    searcher: Searcher,
+    #[cfg(test)]
+    fields: Fields,
 }
 
 impl std::fmt::Debug for DirectoryIndex {
@@ -384,6 +414,7 @@ impl DirectoryIndex {
         // thread is 15 MB and a few thousand items stay well below it.
         let mut writer: IndexWriter = index.writer_with_num_threads(1, 30_000_000)?;
         let mut entries = Vec::new();
+        let mut codes: HashMap<String, Vec<u32>> = HashMap::new();
         for doc in docs {
             let mut d = TantivyDocument::default();
             d.add_text(fields.kind, doc.kind.as_str());
@@ -397,6 +428,10 @@ impl DirectoryIndex {
             d.add_text(fields.name_ngrams, &doc.name);
             d.add_text(fields.body_ngrams, &doc.body);
             writer.add_document(d)?;
+            codes
+                .entry(doc.code.as_str().to_owned())
+                .or_default()
+                .push(entries.len() as u32);
             entries.push(Entry {
                 kind: doc.kind,
                 code: doc.code,
@@ -408,19 +443,33 @@ impl DirectoryIndex {
         writer.wait_merging_threads()?;
 
         let searcher = index.reader()?.searcher();
-        let mut entry_of = Vec::new();
-        for segment in searcher.segment_readers() {
-            let column = segment.fast_fields().u64("ord")?;
-            let ords = (0..segment.max_doc())
-                .map(|doc| column.first(doc).unwrap_or_default() as u32)
-                .collect();
-            entry_of.push(ords);
-        }
+        let f = fields;
+        let words = impacts(
+            &searcher,
+            &[
+                (f.name, NAME_BOOST),
+                (f.category, CATEGORY_BOOST),
+                (f.department, DEPARTMENT_BOOST),
+                (f.body, BODY_BOOST),
+                (f.basis, BASIS_BOOST),
+            ],
+        )?;
+        let ngrams = impacts(
+            &searcher,
+            &[
+                (f.name_ngrams, NAME_NGRAM_BOOST),
+                (f.body_ngrams, BODY_NGRAM_BOOST),
+            ],
+        )?;
         Ok(DirectoryIndex {
-            searcher,
-            fields,
             entries,
-            entry_of,
+            words,
+            ngrams,
+            codes,
+            #[cfg(test)]
+            searcher,
+            #[cfg(test)]
+            fields,
         })
     }
 
@@ -436,106 +485,143 @@ impl DirectoryIndex {
     /// The best `limit` items for free text `query`, best first, optionally within one
     /// directory. A blank query, or one with no words (only punctuation), finds nothing.
     pub fn search(&self, query: &str, kind: Option<DirectoryKind>, limit: usize) -> Vec<Hit> {
+        let Some(terms) = QueryTerms::read(query) else {
+            return Vec::new();
+        };
+        self.ranked(&terms, kind, limit)
+            .into_iter()
+            .map(|(at, score)| {
+                let entry = &self.entries[at];
+                Hit {
+                    kind: entry.kind,
+                    code: entry.code.clone(),
+                    score,
+                    snippet: snippet(entry, &terms.words),
+                }
+            })
+            .collect()
+    }
+
+    /// As [`DirectoryIndex::search`], without snippets: what the text is about, for a machine
+    /// (the dispatch check reads every task this way).
+    pub fn rank(&self, query: &str, kind: Option<DirectoryKind>, limit: usize) -> Vec<Ranked<'_>> {
+        let Some(terms) = QueryTerms::read(query) else {
+            return Vec::new();
+        };
+        self.ranked(&terms, kind, limit)
+            .into_iter()
+            .map(|(at, score)| Ranked {
+                kind: self.entries[at].kind,
+                code: &self.entries[at].code,
+                score,
+            })
+            .collect()
+    }
+
+    /// Positions in `entries` and scores of the best `limit` items for `terms`.
+    fn ranked(
+        &self,
+        terms: &QueryTerms,
+        kind: Option<DirectoryKind>,
+        limit: usize,
+    ) -> Vec<(usize, f32)> {
+        // Every term's scores added up per item, as a boolean query of SHOULD clauses sums them.
+        let mut scores: Vec<Option<f32>> = vec![None; self.entries.len()];
+        let mut add = |at: u32, score: f32| {
+            let s = &mut scores[at as usize];
+            *s = Some(s.unwrap_or(0.0) + score);
+        };
+        for (table, terms) in [(&self.words, &terms.words), (&self.ngrams, &terms.ngrams)] {
+            for term in terms {
+                for &(at, score) in table.get(term).map_or(&[][..], Vec::as_slice) {
+                    add(at, score);
+                }
+            }
+        }
+        for code in &terms.codes {
+            for &at in self.codes.get(code).map_or(&[][..], Vec::as_slice) {
+                add(at, CODE_MATCH_SCORE);
+            }
+        }
+        let mut found: Vec<(usize, f32)> = scores
+            .into_iter()
+            .enumerate()
+            .filter_map(|(at, s)| Some((at, s?)))
+            .filter(|(at, _)| kind.is_none_or(|k| self.entries[*at].kind == k))
+            .collect();
+        // Best first; equal scores in index order, as tantivy orders them.
+        found.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        found.truncate(limit);
+        found
+    }
+}
+
+/// What a query is made of: its words, its n-grams and any item codes typed in it.
+struct QueryTerms {
+    words: Vec<String>,
+    ngrams: Vec<String>,
+    codes: Vec<String>,
+}
+
+impl QueryTerms {
+    /// `None` when the query has nothing to look up.
+    fn read(query: &str) -> Option<QueryTerms> {
         let normalized: String = query
             .chars()
             .take(MAX_QUERY_CHARS)
             .map(normalize_char)
             .collect();
-        let words = distinct(tokens(&normalized));
-        let ngrams = distinct(query_ngrams(&normalized));
-        let codes = distinct(query_codes(&normalized));
-        if limit == 0 || (words.is_empty() && ngrams.is_empty() && codes.is_empty()) {
-            return Vec::new();
-        }
-        let query = self.query(&words, &ngrams, &codes, kind);
-        let found = match self
-            .searcher
-            .search(&query, &TopDocs::with_limit(limit).order_by_score())
-        {
-            Ok(found) => found,
-            Err(error) => {
-                // An in-RAM index has no IO to fail; should it happen, a search finding nothing
-                // is better than a failed page.
-                tracing::error!(%error, "directory search failed");
-                return Vec::new();
-            }
+        let terms = QueryTerms {
+            words: distinct(tokens(&normalized)),
+            ngrams: distinct(query_ngrams(&normalized)),
+            codes: distinct(query_codes(&normalized)),
         };
-        found
-            .into_iter()
-            .filter_map(|(score, address)| {
-                let ord = *self
-                    .entry_of
-                    .get(address.segment_ord as usize)?
-                    .get(address.doc_id as usize)?;
-                let entry = self.entries.get(ord as usize)?;
-                Some(Hit {
-                    kind: entry.kind,
-                    code: entry.code.clone(),
-                    score,
-                    snippet: snippet(entry, &words),
-                })
-            })
-            .collect()
+        let empty = terms.words.is_empty() && terms.ngrams.is_empty() && terms.codes.is_empty();
+        (!empty).then_some(terms)
     }
+}
 
-    fn query(
-        &self,
-        words: &[String],
-        ngrams: &[String],
-        codes: &[String],
-        kind: Option<DirectoryKind>,
-    ) -> BooleanQuery {
-        let f = self.fields;
-        let term = |field: Field, text: &str, boost: f32| -> (Occur, Box<dyn Query>) {
-            let query = TermQuery::new(
-                Term::from_field_text(field, text),
-                IndexRecordOption::WithFreqs,
-            );
-            (
-                Occur::Should,
-                Box::new(BoostQuery::new(Box::new(query), boost)),
-            )
-        };
-        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        for word in words {
-            clauses.push(term(f.name, word, NAME_BOOST));
-            clauses.push(term(f.category, word, CATEGORY_BOOST));
-            clauses.push(term(f.department, word, DEPARTMENT_BOOST));
-            clauses.push(term(f.body, word, BODY_BOOST));
-            clauses.push(term(f.basis, word, BASIS_BOOST));
-        }
-        for gram in ngrams {
-            clauses.push(term(f.name_ngrams, gram, NAME_NGRAM_BOOST));
-            clauses.push(term(f.body_ngrams, gram, BODY_NGRAM_BOOST));
-        }
-        for code in codes {
-            let exact = TermQuery::new(
-                Term::from_field_text(f.code, code),
-                IndexRecordOption::Basic,
-            );
-            clauses.push((
-                Occur::Should,
-                Box::new(ConstScoreQuery::new(Box::new(exact), CODE_MATCH_SCORE)),
-            ));
-        }
-        let text = BooleanQuery::new(clauses);
-        match kind {
-            None => text,
-            Some(kind) => {
-                let only = TermQuery::new(
-                    Term::from_field_text(f.kind, kind.as_str()),
-                    IndexRecordOption::Basic,
-                );
-                BooleanQuery::new(vec![
-                    (Occur::Must, Box::new(text)),
-                    (
-                        Occur::Must,
-                        Box::new(ConstScoreQuery::new(Box::new(only), 0.0)),
-                    ),
-                ])
+/// What each term of `fields` adds to each item: tantivy's BM25 score of the term in the
+/// field (its statistics over the whole index), times the field's weight, summed over
+/// `fields`. A boosted term query scores exactly this.
+fn impacts(searcher: &Searcher, fields: &[(Field, f32)]) -> Result<Impacts, TextError> {
+    let mut out: Impacts = HashMap::new();
+    for segment in searcher.segment_readers() {
+        let column = segment.fast_fields().u64("ord")?;
+        let entry_of = |doc: u32| column.first(doc).unwrap_or_default() as u32;
+        for &(field, boost) in fields {
+            let inverted = segment.inverted_index(field)?;
+            let fieldnorms = segment.get_fieldnorms_reader(field)?;
+            let mut terms = inverted.terms().stream()?;
+            while terms.advance() {
+                let Ok(text) = std::str::from_utf8(terms.key()) else {
+                    continue;
+                };
+                let bm25 = Bm25Weight::for_terms(searcher, &[Term::from_field_text(field, text)])?;
+                let mut postings = inverted
+                    .read_postings_from_terminfo(terms.value(), IndexRecordOption::WithFreqs)?;
+                let list = out.entry(text.to_owned()).or_default();
+                let mut doc = postings.doc();
+                while doc != TERMINATED {
+                    let score = bm25.score(fieldnorms.fieldnorm_id(doc), postings.term_freq());
+                    list.push((entry_of(doc), score * boost));
+                    doc = postings.advance();
+                }
             }
         }
     }
+    // One row per item: a term found in several fields adds their scores.
+    for list in out.values_mut() {
+        list.sort_by_key(|(at, _)| *at);
+        list.dedup_by(|next, kept| {
+            let same = next.0 == kept.0;
+            if same {
+                kept.1 += next.1;
+            }
+            same
+        });
+    }
+    Ok(out)
 }
 
 /// The body around the longest query word it contains, in the body's own characters.

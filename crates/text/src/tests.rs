@@ -479,3 +479,172 @@ proptest! {
         prop_assert_eq!(normalize(&normalize(&text)), normalize(&text));
     }
 }
+
+/// The ranking as tantivy's boolean query gives it over the same index: every query word in
+/// the five word fields, every n-gram in the two n-gram fields, each a boosted term query, and
+/// a typed code at a constant score. The table `search` adds up must rank exactly this way.
+fn tantivy_ranking(
+    index: &DirectoryIndex,
+    query: &str,
+    kind: Option<DirectoryKind>,
+) -> Vec<(String, f32)> {
+    use tantivy::collector::TopDocs;
+    use tantivy::query::{BooleanQuery, BoostQuery, ConstScoreQuery, Occur, Query, TermQuery};
+
+    let Some(terms) = QueryTerms::read(query) else {
+        return Vec::new();
+    };
+    let f = index.fields;
+    let term = |field: Field, text: &str, boost: f32| -> (Occur, Box<dyn Query>) {
+        let query = TermQuery::new(
+            Term::from_field_text(field, text),
+            IndexRecordOption::WithFreqs,
+        );
+        (
+            Occur::Should,
+            Box::new(BoostQuery::new(Box::new(query), boost)),
+        )
+    };
+    let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+    for word in &terms.words {
+        clauses.push(term(f.name, word, NAME_BOOST));
+        clauses.push(term(f.category, word, CATEGORY_BOOST));
+        clauses.push(term(f.department, word, DEPARTMENT_BOOST));
+        clauses.push(term(f.body, word, BODY_BOOST));
+        clauses.push(term(f.basis, word, BASIS_BOOST));
+    }
+    for gram in &terms.ngrams {
+        clauses.push(term(f.name_ngrams, gram, NAME_NGRAM_BOOST));
+        clauses.push(term(f.body_ngrams, gram, BODY_NGRAM_BOOST));
+    }
+    for code in &terms.codes {
+        let exact = TermQuery::new(
+            Term::from_field_text(f.code, code),
+            IndexRecordOption::Basic,
+        );
+        clauses.push((
+            Occur::Should,
+            Box::new(ConstScoreQuery::new(Box::new(exact), CODE_MATCH_SCORE)),
+        ));
+    }
+    let text = BooleanQuery::new(clauses);
+    let query: Box<dyn Query> = match kind {
+        None => Box::new(text),
+        Some(kind) => {
+            let only = TermQuery::new(
+                Term::from_field_text(f.kind, kind.as_str()),
+                IndexRecordOption::Basic,
+            );
+            Box::new(BooleanQuery::new(vec![
+                (Occur::Must, Box::new(text)),
+                (
+                    Occur::Must,
+                    Box::new(ConstScoreQuery::new(Box::new(only), 0.0)),
+                ),
+            ]))
+        }
+    };
+    let found = index
+        .searcher
+        .search(&query, &TopDocs::with_limit(10_000).order_by_score())
+        .unwrap();
+    found
+        .into_iter()
+        .map(|(score, address)| {
+            let segment = index.searcher.segment_reader(address.segment_ord);
+            let ord = segment
+                .fast_fields()
+                .u64("ord")
+                .unwrap()
+                .first(address.doc_id)
+                .unwrap();
+            (index.entries[ord as usize].code.to_string(), score)
+        })
+        .collect()
+}
+
+/// The two rankings agree: the same items, scores equal up to float rounding (the sums are
+/// added in another order), so the same order wherever two scores are not within rounding.
+fn assert_ranks_as_tantivy(index: &DirectoryIndex, query: &str, kind: Option<DirectoryKind>) {
+    let ours: Vec<(String, f32)> = index
+        .search(query, kind, 10_000)
+        .into_iter()
+        .map(|h| (h.code.to_string(), h.score))
+        .collect();
+    let theirs = tantivy_ranking(index, query, kind);
+    let by_code = |v: &[(String, f32)]| -> std::collections::BTreeMap<String, f32> {
+        v.iter().cloned().collect()
+    };
+    let (a, b) = (by_code(&ours), by_code(&theirs));
+    assert_eq!(
+        a.keys().collect::<Vec<_>>(),
+        b.keys().collect::<Vec<_>>(),
+        "{query:?}"
+    );
+    for (code, score) in &a {
+        let expected = b[code];
+        assert!(
+            (score - expected).abs() <= 1e-4 * expected.abs().max(1.0),
+            "{query:?} {code}: {score} vs tantivy {expected}"
+        );
+    }
+    for (pair, theirs) in ours.windows(2).zip(theirs.windows(2)) {
+        if (pair[0].1 - pair[1].1).abs() > 1e-3 {
+            assert_eq!(pair[0].0, theirs[0].0, "{query:?}: {ours:?} vs {theirs:?}");
+        }
+    }
+}
+
+#[test]
+fn the_golden_queries_rank_as_tantivys_boolean_query() {
+    for query in [
+        "征兵",
+        "低保入户调查",
+        "居住证明",
+        "KC-001 居住",
+        "协助开展森林草原防灭火宣传和巡查，发现火情立即报告",
+        "犬",
+        "关于做好2026年度城乡居民基本医疗保险参保缴费宣传工作的通知：请各村（社区）协助宣传医保政策",
+    ] {
+        assert_ranks_as_tantivy(&INDEX, query, None);
+        assert_ranks_as_tantivy(&INDEX, query, Some(Assistance));
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// Any text, cut from the items' own words or not, ranks as tantivy ranks it.
+    #[test]
+    fn any_query_ranks_as_tantivys_boolean_query(
+        picks in proptest::collection::vec((0usize..37, 0usize..40, 1usize..12), 1..6),
+        noise in "\\PC{0,12}",
+    ) {
+        let docs = fixture();
+        let mut query = noise;
+        for (doc, start, len) in picks {
+            let d = &docs[doc % docs.len()];
+            let source: Vec<char> = format!("{}{}", d.name, d.body).chars().collect();
+            let start = start % source.len();
+            query.extend(source[start..(start + len).min(source.len())].iter());
+        }
+        assert_ranks_as_tantivy(&INDEX, &query, None);
+    }
+}
+
+#[test]
+fn rank_is_search_without_snippets() {
+    for query in ["征兵", "居住证明", "KC-001", "入户调查", "！！"] {
+        let ranked: Vec<(String, f32)> = INDEX
+            .rank(query, None, 10)
+            .into_iter()
+            .map(|r| (r.code.to_string(), r.score))
+            .collect();
+        let searched: Vec<(String, f32)> = INDEX
+            .search(query, None, 10)
+            .into_iter()
+            .map(|h| (h.code.to_string(), h.score))
+            .collect();
+        assert_eq!(ranked, searched, "{query}");
+    }
+}

@@ -401,7 +401,7 @@ pub async fn act(
     })?;
     let role = acting_role(&user.principal.roles, &view.stage, &action).ok_or(Error::Forbidden)?;
     let audit = user.audit_entry("adjustment.act", &format!("adjustment/{}", view.id));
-    catalog::act(
+    let stage = catalog::act(
         &state.db,
         view.id,
         &action,
@@ -416,5 +416,9 @@ pub async fn act(
             details: problems.iter().map(ToString::to_string).collect(),
         },
         ActError::Step(e) => Error::refused(e.to_string()),
-    })
+    })?;
+    if matches!(stage, Stage::Published { .. }) {
+        state.catalog.published_here();
+    }
+    Ok(stage)
 }

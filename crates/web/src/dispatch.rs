@@ -78,11 +78,7 @@ async fn sender(state: &AppState, user: &CurrentUser, asked: Option<&str>) -> Re
                 "只能以本部门（{own}）的名义派发任务"
             )));
         }
-        let name = jianfu_store::department::get_many(&state.db, std::slice::from_ref(own))
-            .await?
-            .into_iter()
-            .next()
-            .map_or_else(|| own.clone(), |d| d.full_name);
+        let name = p.department_name.clone().unwrap_or_else(|| own.clone());
         return Ok(From {
             department: own.clone(),
             name,
@@ -117,7 +113,7 @@ async fn units(
     let mut out: Vec<Region> = Vec::new();
     for raw in targets {
         let code = RegionCode::parse(raw.trim())?;
-        let unit = jianfu_store::region::require(&state.db, &code).await?;
+        let unit = state.regions.require(&state.db, &code).await?;
         user.require_within(state, Perm::Dispatch, &unit, "dispatch")
             .await?;
         // A village or community is its own only unit: no second read.
@@ -157,7 +153,7 @@ const CANDIDATES: usize = 3;
 /// The text matcher: what the task's title and body are about, read once per task.
 pub fn read_text(snapshot: &Snapshot, day: NaiveDate, task: &TaskFields) -> TextFacts {
     let text = format!("{}\n{}", task.title, task.body);
-    let hits = snapshot.index.search(&text, None, 10);
+    let hits = snapshot.index.rank(&text, None, 10);
     let candidates = hits
         .iter()
         .filter(|h| verdict::is_task_list(h.kind))
@@ -170,7 +166,7 @@ pub fn read_text(snapshot: &Snapshot, day: NaiveDate, task: &TaskFields) -> Text
         .filter(|h| h.kind == DirectoryKind::ProhibitedTask)
         .and_then(|h| {
             let version = snapshot.in_force(DirectoryKind::ProhibitedTask, day)?;
-            let item = version.items.iter().find(|i| i.code == h.code)?;
+            let item = version.items.iter().find(|i| &i.code == h.code)?;
             Some((h.code.clone(), item.name.clone(), version.number))
         })
         .into_iter()

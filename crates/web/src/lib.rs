@@ -10,6 +10,7 @@ pub mod certificate;
 pub mod dispatch;
 pub mod error;
 mod limit;
+pub mod regions;
 pub mod report;
 pub mod search;
 pub mod views;
@@ -37,6 +38,8 @@ pub struct AppState {
     pub catalog: std::sync::Arc<search::CatalogCache>,
     /// The public address certificates' QR codes open, the verification limiter and log.
     pub certificates: std::sync::Arc<certificate::Desk>,
+    /// Units read in the last seconds (the dispatch check's targets).
+    pub regions: std::sync::Arc<regions::RegionCache>,
 }
 
 /// Largest request body accepted; a directory spreadsheet of thousands of items fits.

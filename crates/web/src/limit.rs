@@ -39,7 +39,11 @@ impl RateLimiter {
         if windows.len() > 10_000 {
             windows.retain(|_, (start, _)| now.duration_since(*start) < WINDOW);
         }
-        let entry = windows.entry(key.to_owned()).or_insert((now, 0));
+        // Looked up before inserting: a known address costs no allocation.
+        if !windows.contains_key(key) {
+            windows.insert(key.to_owned(), (now, 0));
+        }
+        let entry = windows.get_mut(key).expect("inserted above");
         if now.duration_since(entry.0) >= WINDOW {
             *entry = (now, 0);
         }

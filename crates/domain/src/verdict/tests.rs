@@ -278,6 +278,35 @@ fn department_names_compare_by_their_core() {
     assert!(responsible("", "任何部门"));
     assert!(!responsible("区民政局", "区教育局"));
     assert!(!responsible("区民政局", ""));
+    assert!(responsible("市委组织部", "中共天津市委员会组织部"));
+    assert!(!responsible("区委员会", "区委员"));
+}
+
+proptest! {
+    /// Comparing as the characters come (no allocation) says what comparing the cores as
+    /// strings says.
+    #[test]
+    fn responsible_compares_the_core_names(
+        item in proptest::collection::vec(
+            proptest::sample::select(vec!["天津市", "和平区", "中共", "市", "委员会", "委", "员会", "民政局", "、", "卫生健康", " "]),
+            0..6,
+        ),
+        sender in proptest::collection::vec(
+            proptest::sample::select(vec!["天津市", "和平区", "中共", "市", "委员会", "委", "员会", "民政局", "卫生健康"]),
+            0..6,
+        ),
+    ) {
+        let (item, sender) = (item.concat(), sender.concat());
+        let names: Vec<&str> = item
+            .split(['、', '，', ',', '；', ';', '/'])
+            .map(str::trim)
+            .filter(|n| !n.is_empty())
+            .collect();
+        let expected = names.is_empty()
+            || (!core_name(&sender).is_empty()
+                && names.iter().any(|n| core_name(n) == core_name(&sender)));
+        prop_assert_eq!(responsible(&item, &sender), expected);
+    }
 }
 
 #[test]
