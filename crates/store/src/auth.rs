@@ -13,7 +13,7 @@ use jianfu_seal::FieldCipher;
 
 use crate::account::password_matches;
 use crate::db_error;
-use crate::entity::{account, account_role, api_token, session};
+use crate::entity::{account, api_token, session};
 use crate::second_factor;
 use crate::sql::CachedSql;
 
@@ -86,7 +86,7 @@ fn event(actor: &str, source_ip: &str, event: &str, result: &str) -> AuditEntry 
     }
 }
 
-/// The principal of account `a` with `roles`, as one of the reads below found them.
+/// The principal of account `a` with `roles`, as [`find_credential`] found them.
 fn principal(
     a: account::Model,
     roles: Vec<Role>,
@@ -110,32 +110,6 @@ fn principal(
     })
 }
 
-/// The principal of an account just logged in: its roles and department read separately
-/// (a login is rare; the per-request reads below take one round trip).
-async fn principal_of(
-    db: &DatabaseConnection,
-    a: account::Model,
-    csrf: Option<String>,
-) -> Result<Principal, Error> {
-    let roles = account_role::Entity::find()
-        .filter(account_role::Column::AccountId.eq(a.id))
-        .all(db)
-        .await
-        .map_err(db_error)?
-        .iter()
-        .filter_map(|r| Role::parse(&r.role))
-        .collect();
-    let department_name = match &a.department_code {
-        Some(code) => crate::department::get_many(db, std::slice::from_ref(code))
-            .await?
-            .into_iter()
-            .next()
-            .map(|d| d.full_name),
-        None => None,
-    };
-    principal(a, roles, department_name, csrf)
-}
-
 /// Where a caller's secret is kept: a session (cookie) or an API token.
 #[derive(Clone, Copy)]
 enum Credential {
@@ -145,7 +119,7 @@ enum Credential {
 
 /// A credential found by its secret's hash, with its account, the account's roles and its
 /// department's name, in one round trip: every request of a logged-in caller reads this, and
-/// three reads (credential, account, roles) cost three trips to the database.
+/// separate reads (credential, account, roles, department) cost a trip each.
 struct Found<M> {
     credential: M,
     account: account::Model,
@@ -308,10 +282,17 @@ pub async fn login(
     .await
     .map_err(db_error)?;
     txn.commit().await.map_err(db_error)?;
-    Ok(Some(Login {
-        secret,
-        principal: principal_of(db, a, Some(csrf)).await?,
-    }))
+    // The new session read back as every later request reads it.
+    let found = find_credential::<session::Model>(db, Credential::Session, secret_hash(&secret))
+        .await?
+        .ok_or(Error::Internal)?;
+    let principal = principal(
+        found.account,
+        found.roles,
+        found.department_name,
+        Some(csrf),
+    )?;
+    Ok(Some(Login { secret, principal }))
 }
 
 /// A wrong password or code: counts toward the lockout, and is audited with it.

@@ -1,8 +1,8 @@
-//! Units (regions) read recently, held for a few seconds: the dispatch check reads the target
-//! unit on every request, and departments' systems check task after task against the same
-//! villages. Units change only by an import of the administrative codes, so an answer up to
-//! [`KEEP_FOR`] old is as good as a fresh one; nothing that writes reads through this cache's
-//! staleness into a decision about who may act (permissions read the caller's own account).
+//! Units (regions) read recently, held for a few seconds: a dispatch and its check read every
+//! target unit, and departments' systems check task after task against the same villages.
+//! Units change only by an import of the administrative codes, so an answer up to [`KEEP_FOR`]
+//! old serves as well as a fresh one. Who may act is never read from here: permissions come
+//! from the caller's own account, read on every request.
 
 use std::collections::HashMap;
 use std::sync::Mutex;

@@ -41,8 +41,7 @@ pub struct Snapshot {
     versions: BTreeMap<DirectoryKind, Vec<DirectoryVersion>>,
     refinements: BTreeMap<DirectoryKind, Vec<DistrictRefinement>>,
     /// Where each district's refinements of a directory stand in `refinements`: a lookup for
-    /// one unit is one hash probe (a binary search over ≈ 2,900 districts touches a dozen cold
-    /// cache lines, most of a verdict's time at national scale).
+    /// one unit is one hash probe instead of a binary search over ≈ 2,900 districts.
     districts: HashMap<(DirectoryKind, RegionCode), Range<usize>>,
     pub index: DirectoryIndex,
 }
