@@ -414,7 +414,7 @@ async fn refinement_rules_over_time_and_across_districts_on_every_backend() {
         catalog::set_changes(
             &app.db,
             id,
-            &[(Change::Refine(kc1.clone(), community), None)],
+            &[(Change::Refine(kc1, community), None)],
             &entry,
         )
         .await

@@ -71,7 +71,7 @@ async fn main() {
                         applicability: Some(Applicability::Village),
                         ..Default::default()
                     };
-                    (i.code.clone(), r)
+                    (i.code, r)
                 })
                 .collect();
             refinements

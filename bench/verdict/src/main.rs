@@ -185,7 +185,7 @@ async fn main() {
                     applicability: Some(Applicability::Village),
                     ..Default::default()
                 };
-                (i.code.clone(), r)
+                (i.code, r)
             })
             .collect();
         let per_district = districts
@@ -242,8 +242,8 @@ async fn main() {
             };
             let candidates = match rng.random_range(0..10) {
                 0 => Vec::new(),
-                1 => vec![items[rng.random_range(0..items.len())].1.code.clone()],
-                _ => vec![item.code.clone()],
+                1 => vec![items[rng.random_range(0..items.len())].1.code],
+                _ => vec![item.code],
             };
             Generated {
                 unit: rng.random_range(0..units.len()),

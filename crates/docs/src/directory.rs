@@ -450,7 +450,7 @@ impl Seen {
         match self.0.get(code) {
             Some(first) => Some(*first),
             None => {
-                self.0.insert(code.clone(), row);
+                self.0.insert(*code, row);
                 None
             }
         }
@@ -1467,7 +1467,7 @@ mod tests {
         );
         // All three in force: the unchanged upsert proposes nothing.
         let mut third = second.clone();
-        third.code = retired.clone();
+        third.code = retired;
         let current = [first.clone(), second.clone(), third];
         assert_eq!(
             changes(rows.clone(), &current)

@@ -240,12 +240,17 @@ impl Verdict {
 /// level prefix and long forms ("区卫生健康委" / "天津市和平区卫生健康委员会"): compare the core,
 /// without party prefix, city, district or county name, and with 委员会 shortened to 委.
 pub fn core_name(name: &str) -> String {
-    folded(core(name)).collect()
+    folded(core(name.trim())).collect()
 }
 
-/// The core of a name as a slice: without party prefix, city, district or county name.
+/// The core of a trimmed name as a slice: without party prefix, city, district or county name.
 fn core(name: &str) -> &str {
-    let mut n = name.trim().trim_start_matches("中共");
+    let mut n = name;
+    // `strip_prefix` rather than `trim_start_matches`: a substring searcher costs more to
+    // set up than these short names take to compare.
+    while let Some(rest) = n.strip_prefix("中共") {
+        n = rest;
+    }
     n = n.strip_prefix("天津市").unwrap_or(n);
     // A district's or county's name ends within its first four characters ("和平区", "区").
     if let Some((i, c)) = n
@@ -277,18 +282,25 @@ fn folded(core: &str) -> impl Iterator<Item = char> + '_ {
 /// Whether `sender` is among the departments an item names (or the item names none; its
 /// superior, the same body one level up, has the same core name).
 pub fn responsible(item_departments: &str, sender: &str) -> bool {
-    let mut names = item_departments
-        .split(['、', '，', ',', '；', ';', '/'])
-        .map(str::trim)
-        .filter(|n| !n.is_empty())
-        .peekable();
-    if names.peek().is_none() {
-        return true;
-    }
-    let sender = core(sender);
-    !sender.is_empty()
+    let sender = core(sender.trim());
+    let mut named = false;
+    for name in item_departments.split(['、', '，', ',', '；', ';', '/']) {
+        let name = name.trim();
+        if name.is_empty() {
+            continue;
+        }
+        named = true;
         // "发展改革委" after "区商务局、" carries no prefix of its own, and needs none.
-        && names.any(|n| folded(core(n)).eq(folded(sender)))
+        if !sender.is_empty() && same_core(core(name), sender) {
+            return true;
+        }
+    }
+    !named
+}
+
+/// Whether two cores name the same body: equal as written, or once 委员会 is read as 委.
+fn same_core(a: &str, b: &str) -> bool {
+    a == b || folded(a).eq(folded(b))
 }
 
 /// The directories whose items are work a village may be handed.
@@ -300,6 +312,16 @@ pub fn is_task_list(kind: DirectoryKind) -> bool {
             | DirectoryKind::MechanismSign
             | DirectoryKind::PublicService
     )
+}
+
+/// A message from its parts in one allocation, without the formatting machinery: the
+/// verdict on every target of a dispatch writes one.
+fn joined(parts: &[&str]) -> String {
+    let mut message = String::with_capacity(parts.iter().map(|p| p.len()).sum());
+    for part in parts {
+        message.push_str(part);
+    }
+    message
 }
 
 fn reason(rule: Rule, message: String, item: Option<&ItemCode>, version: Option<u32>) -> Reason {
@@ -314,7 +336,8 @@ fn reason(rule: Rule, message: String, item: Option<&ItemCode>, version: Option<
 
 /// The verdict on `case`.
 pub fn judge(case: &Case<'_>) -> Verdict {
-    let mut reasons = Vec::new();
+    // Most verdicts give one or two reasons.
+    let mut reasons = Vec::with_capacity(2);
     let township = case.sender.region.level() == Level::Township;
     match &case.basis {
         Basis::Nothing => {
@@ -366,16 +389,25 @@ pub fn judge(case: &Case<'_>) -> Verdict {
                 None,
             ));
         } else if !candidates.contains(code) {
-            let names: Vec<String> = candidates.iter().take(3).map(ToString::to_string).collect();
-            reasons.push(reason(
-                Rule::TextMismatch,
-                format!(
-                    "任务内容与引用的事项 {code} 不符，更接近 {}，请核查",
-                    names.join("、")
-                ),
-                Some(code),
-                None,
-            ));
+            // The three best candidates, between "、".
+            let mut parts = [
+                "任务内容与引用的事项 ",
+                code.as_str(),
+                " 不符，更接近 ",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "，请核查",
+            ];
+            for (n, candidate) in candidates.iter().take(3).enumerate() {
+                if n > 0 {
+                    parts[2 + 2 * n] = "、";
+                }
+                parts[3 + 2 * n] = candidate.as_str();
+            }
+            reasons.push(reason(Rule::TextMismatch, joined(&parts), Some(code), None));
         }
     }
     let outcome = match reasons.iter().map(|r| r.severity).max() {
@@ -454,10 +486,15 @@ fn judge_item(
         fine = false;
         reasons.push(reason(
             Rule::NotResponsible,
-            format!(
-                "事项 {code} 的责任部门为{}，{}不是其责任部门或上级部门",
-                item.item.department, case.sender.name
-            ),
+            joined(&[
+                "事项 ",
+                code.as_str(),
+                " 的责任部门为",
+                &item.item.department,
+                "，",
+                case.sender.name,
+                "不是其责任部门或上级部门",
+            ]),
             Some(code),
             v,
         ));
@@ -465,11 +502,17 @@ fn judge_item(
     if fine {
         reasons.push(reason(
             Rule::ItemAllows,
-            format!(
-                "依据“{}”第 {version} 版事项 {code}“{}”",
+            joined(&[
+                "依据“",
                 kind.label(),
-                item.item.name
-            ),
+                "”第 ",
+                itoa::Buffer::new().format(version),
+                " 版事项 ",
+                code.as_str(),
+                "“",
+                &item.item.name,
+                "”",
+            ]),
             Some(code),
             v,
         ));

@@ -494,7 +494,7 @@ impl DirectoryIndex {
                 let entry = &self.entries[at];
                 Hit {
                     kind: entry.kind,
-                    code: entry.code.clone(),
+                    code: entry.code,
                     score,
                     snippet: snippet(entry, &terms.words),
                 }

@@ -259,10 +259,10 @@ pub async fn edit_refinement(
     let code = ItemCode::parse(view.kind, &edit.code).map_err(Error::refused)?;
     let change = match edit.op.as_str() {
         "refine" => Some(Change::Refine(
-            code.clone(),
+            code,
             edit.refinement().map_err(Error::refused)?,
         )),
-        "unrefine" => Some(Change::Unrefine(code.clone())),
+        "unrefine" => Some(Change::Unrefine(code)),
         "remove" => None,
         other => {
             return Err(Error::refused(format!(

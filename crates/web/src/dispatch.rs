@@ -158,7 +158,7 @@ pub fn read_text(snapshot: &Snapshot, day: NaiveDate, task: &TaskFields) -> Text
         .iter()
         .filter(|h| verdict::is_task_list(h.kind))
         .take(CANDIDATES)
-        .map(|h| h.code.clone())
+        .map(|h| *h.code)
         .collect();
     // A prohibited task blocks only when it is what the text matches best.
     let prohibited = hits
@@ -167,7 +167,7 @@ pub fn read_text(snapshot: &Snapshot, day: NaiveDate, task: &TaskFields) -> Text
         .and_then(|h| {
             let version = snapshot.in_force(DirectoryKind::ProhibitedTask, day)?;
             let item = version.items.iter().find(|i| &i.code == h.code)?;
-            Some((h.code.clone(), item.name.clone(), version.number))
+            Some((*h.code, item.name.clone(), version.number))
         })
         .into_iter()
         .collect();

@@ -91,21 +91,19 @@ pub fn apply(
     current: &[DirectoryItem],
     changes: &[Change],
 ) -> Result<Vec<DirectoryItem>, Vec<ChangeProblem>> {
-    let mut items: BTreeMap<ItemCode, DirectoryItem> = current
-        .iter()
-        .map(|i| (i.code.clone(), i.clone()))
-        .collect();
+    let mut items: BTreeMap<ItemCode, DirectoryItem> =
+        current.iter().map(|i| (i.code, i.clone())).collect();
     let mut seen = std::collections::BTreeSet::new();
     let mut problems = Vec::new();
     for change in changes {
-        let code = change.code().clone();
-        if !seen.insert(code.clone()) {
+        let code = *change.code();
+        if !seen.insert(code) {
             problems.push(ChangeProblem::Twice(code));
             continue;
         }
         match change {
             Change::Add(item) => match items.entry(code) {
-                Entry::Occupied(e) => problems.push(ChangeProblem::AlreadyExists(e.key().clone())),
+                Entry::Occupied(e) => problems.push(ChangeProblem::AlreadyExists(*e.key())),
                 Entry::Vacant(e) => {
                     e.insert(item.clone());
                 }
@@ -143,8 +141,8 @@ pub fn apply_refinement(
     let mut seen = std::collections::BTreeSet::new();
     let mut problems = Vec::new();
     for change in changes {
-        let code = change.code().clone();
-        if !seen.insert(code.clone()) {
+        let code = *change.code();
+        if !seen.insert(code) {
             problems.push(ChangeProblem::Twice(code));
             continue;
         }
@@ -177,7 +175,7 @@ pub fn apply_refinement(
     let touched: BTreeMap<ItemCode, Refinement> = entries
         .iter()
         .filter(|(c, _)| seen.contains(*c))
-        .map(|(c, r)| (c.clone(), r.clone()))
+        .map(|(c, r)| (*c, r.clone()))
         .collect();
     if let Err(widenings) = check_refinement(base, &touched) {
         problems.extend(widenings.into_iter().map(ChangeProblem::Widens));
@@ -560,7 +558,7 @@ mod tests {
         let problems = apply_refinement(
             &city,
             &BTreeMap::new(),
-            &[Change::Refine(jz.code.clone(), narrowed)],
+            &[Change::Refine(jz.code, narrowed)],
         )
         .unwrap_err();
         assert!(

@@ -109,11 +109,21 @@ impl DirectoryKind {
 }
 
 /// A stable item code: the kind's prefix, a hyphen, three or four digits (`XZ-012`).
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct ItemCode(String);
+///
+/// Held inline and `Copy`: the verdict on every target looks codes up in the refinements'
+/// maps, and comparing two codes then reads no memory elsewhere.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ItemCode {
+    /// The code's ASCII bytes, padded with zeros: zero sorts before every character, so the
+    /// derived order is the order of the strings.
+    bytes: [u8; ItemCode::MAX_LEN],
+    len: u8,
+}
 
 impl ItemCode {
+    /// Two letters, a hyphen and up to five digits.
+    const MAX_LEN: usize = 8;
+
     pub fn parse(kind: DirectoryKind, raw: &str) -> Result<ItemCode, String> {
         let raw = raw.trim().to_ascii_uppercase();
         let digits = raw
@@ -121,7 +131,7 @@ impl ItemCode {
             .and_then(|rest| rest.strip_prefix('-'));
         match digits {
             Some(d) if (3..=4).contains(&d.len()) && d.bytes().all(|b| b.is_ascii_digit()) => {
-                Ok(ItemCode(raw))
+                Ok(ItemCode::inline(&raw))
             }
             _ => Err(format!(
                 "事项编码“{raw}”格式不正确：{}目录的编码应为 {}-三至四位数字，例如 {}-001",
@@ -132,19 +142,63 @@ impl ItemCode {
         }
     }
 
-    /// The code of the `n`th item of a kind, for numbering new items.
+    /// The code of the `n`th item of a kind, for numbering new items (`n` ≤ 99,999).
     pub fn numbered(kind: DirectoryKind, n: u32) -> ItemCode {
-        ItemCode(format!("{}-{n:03}", kind.code_prefix()))
+        assert!(n <= 99_999, "item number {n} outside the code space");
+        ItemCode::inline(&format!("{}-{n:03}", kind.code_prefix()))
+    }
+
+    /// A code already in the shape of one (as stored): letters, a hyphen, digits.
+    fn stored(raw: &str) -> Option<ItemCode> {
+        let (prefix, digits) = raw.split_once('-')?;
+        let shaped = raw.len() <= ItemCode::MAX_LEN
+            && prefix.len() == 2
+            && prefix.bytes().all(|b| b.is_ascii_uppercase())
+            && !digits.is_empty()
+            && digits.bytes().all(|b| b.is_ascii_digit());
+        shaped.then(|| ItemCode::inline(raw))
+    }
+
+    /// `raw` is ASCII and at most `MAX_LEN` bytes long (its callers checked).
+    fn inline(raw: &str) -> ItemCode {
+        let mut bytes = [0; ItemCode::MAX_LEN];
+        bytes[..raw.len()].copy_from_slice(raw.as_bytes());
+        ItemCode {
+            bytes,
+            len: raw.len() as u8,
+        }
     }
 
     pub fn as_str(&self) -> &str {
-        &self.0
+        // Only ASCII is ever stored, so this cannot fail.
+        std::str::from_utf8(&self.bytes[..usize::from(self.len)]).unwrap_or_default()
     }
 }
 
 impl fmt::Display for ItemCode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(self.as_str())
+    }
+}
+
+impl fmt::Debug for ItemCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+impl Serialize for ItemCode {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for ItemCode {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let raw = std::borrow::Cow::<'de, str>::deserialize(d)?;
+        ItemCode::stored(&raw).ok_or_else(|| {
+            serde::de::Error::custom(format!("“{raw}”不是事项编码（应为两位字母、连字符和数字）"))
+        })
     }
 }
 
@@ -420,20 +474,20 @@ pub fn check_refinement(
     let mut problems = Vec::new();
     for (code, r) in entries {
         let Some(item) = base.items.iter().find(|i| &i.code == code) else {
-            problems.push(Widening::UnknownItem(code.clone()));
+            problems.push(Widening::UnknownItem(*code));
             continue;
         };
         if base.kind.is_prohibitive()
             && (r.applicability.is_some() || r.valid_from.is_some() || r.valid_to.is_some())
         {
-            problems.push(Widening::Prohibition(code.clone()));
+            problems.push(Widening::Prohibition(*code));
             continue;
         }
         if let Some(a) = r.applicability
             && !a.within(item.applicability)
         {
             problems.push(Widening::Applicability {
-                code: code.clone(),
+                code: *code,
                 city: item.applicability,
                 district: a,
             });
@@ -445,7 +499,7 @@ pub fn check_refinement(
             (Some(_), None) => false,
         };
         if starts_early || ends_late {
-            problems.push(Widening::Validity(code.clone()));
+            problems.push(Widening::Validity(*code));
         }
     }
     if problems.is_empty() {
@@ -552,7 +606,7 @@ pub fn diff(from: &DirectoryVersion, to: &DirectoryVersion) -> VersionDiff {
     let mut out = VersionDiff::default();
     for (code, item) in &new {
         match old.get(code) {
-            None => out.added.push((*code).clone()),
+            None => out.added.push(*(*code)),
             Some(before) => {
                 let changes: Vec<FieldChange> = before
                     .fields()
@@ -566,7 +620,7 @@ pub fn diff(from: &DirectoryVersion, to: &DirectoryVersion) -> VersionDiff {
                     })
                     .collect();
                 if !changes.is_empty() {
-                    out.changed.push(((*code).clone(), changes));
+                    out.changed.push((*(*code), changes));
                 }
             }
         }
@@ -574,7 +628,7 @@ pub fn diff(from: &DirectoryVersion, to: &DirectoryVersion) -> VersionDiff {
     out.retired = old
         .keys()
         .filter(|c| !new.contains_key(*c))
-        .map(|c| (*c).clone())
+        .map(|c| *(*c))
         .collect();
     out
 }
@@ -586,6 +640,36 @@ mod tests {
 
     fn day(s: &str) -> NaiveDate {
         NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    #[test]
+    fn item_codes_read_back_as_written_and_refuse_other_shapes() {
+        let code = ItemCode::parse(DirectoryKind::Assistance, " xz-0012 ").unwrap();
+        assert_eq!(code.as_str(), "XZ-0012");
+        let json = serde_json::to_string(&code).unwrap();
+        assert_eq!(json, "\"XZ-0012\"");
+        assert_eq!(serde_json::from_str::<ItemCode>(&json).unwrap(), code);
+        for bad in [
+            "\"\"",
+            "\"XZ0012\"",
+            "\"XZ-\"",
+            "\"xz-001\"",
+            "\"XZ-123456\"",
+            "\"区-001\"",
+        ] {
+            assert!(serde_json::from_str::<ItemCode>(bad).is_err(), "{bad}");
+        }
+    }
+
+    proptest! {
+        /// Maps keyed by codes list them as the strings sort (the directories' order).
+        #[test]
+        fn item_codes_sort_as_their_strings(a in 0u32..100_000, b in 0u32..100_000, ka in 0usize..7, kb in 0usize..7) {
+            let a = ItemCode::numbered(DirectoryKind::ALL[ka], a);
+            let b = ItemCode::numbered(DirectoryKind::ALL[kb], b);
+            prop_assert_eq!(a.cmp(&b), a.as_str().cmp(b.as_str()));
+            prop_assert_eq!(a == b, a.as_str() == b.as_str());
+        }
     }
 
     fn item(n: u32, applicability: Applicability) -> DirectoryItem {

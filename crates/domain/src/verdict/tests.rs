@@ -262,7 +262,7 @@ fn text_that_does_not_fit_the_cited_item_is_flagged_not_blocked() {
     assert_eq!(rules(&v), ["item.allows", "text.mismatch"]);
     c.candidates = Some(&[]);
     assert_eq!(rules(&judge(&c)), ["item.allows", "text.unmatched"]);
-    let same = [it.code.clone()];
+    let same = [it.code];
     c.candidates = Some(&same);
     assert_eq!(judge(&c).outcome, Outcome::Allowed);
 }
@@ -559,7 +559,7 @@ proptest! {
         let hit_code = ItemCode::numbered(DirectoryKind::ProhibitedTask, 1);
         let hits = vec![ProhibitedHit { code: &hit_code, name: "征地拆迁", version: 1 }; g.hits];
         let others = [ItemCode::numbered(kind, 2)];
-        let with_it = [others[0].clone(), it.code.clone()];
+        let with_it = [others[0], it.code];
         let candidates: Option<&[ItemCode]> = match g.text {
             0 => None,
             1 => Some(&[]),
