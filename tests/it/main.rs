@@ -23,4 +23,5 @@ mod pages;
 mod refinements;
 mod regions_api;
 mod scope;
+mod signage;
 mod violations;

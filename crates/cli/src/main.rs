@@ -197,6 +197,17 @@ enum ImportCommand {
         /// 文件
         path: PathBuf,
     },
+    /// 导入一个地区的机制牌子规则（替换该地区现有规则）：列为 标牌名称（XX 代表本单位名称）、位置（外部/内部）、适用（村/社区/村和社区）、备注，CSV 或 Excel；任何一行有误则全部不导入
+    SignRules {
+        /// 地区的区划代码（市或区）
+        #[arg(long, value_name = "CODE")]
+        region: String,
+        /// 村（居）民活动区域占总建筑面积的最低百分比，默认沿用该地区现有规则（无则 60）
+        #[arg(long, value_name = "PERCENT")]
+        min_activity_percent: Option<u8>,
+        /// 文件
+        path: PathBuf,
+    },
     /// 导入节假日安排（国务院办公厅每年发布的放假通知）：列为 日期、类型（休/班）、名称，CSV 或 Excel；文件中出现的年份整年替换，任何一行有误则全部不导入
     Calendar {
         /// 文件
@@ -436,6 +447,58 @@ fn main() -> anyhow::Result<()> {
                     }
                     Err(e) => Err(e.into()),
                 }
+            }
+            Command::Import(ImportCommand::SignRules {
+                region,
+                min_activity_percent,
+                path,
+            }) => {
+                let db = jianfu::bootstrap::open(&config.database_url()).await?;
+                let code = jianfu_domain::RegionCode::parse(&region)?;
+                let unit = jianfu_store::region::require(&db, &code).await?;
+                if !matches!(
+                    code.level(),
+                    jianfu_domain::Level::Province | jianfu_domain::Level::County
+                ) {
+                    anyhow::bail!("{}不是市或区：机制牌子规则由市、区制定", unit.name);
+                }
+                let table = jianfu_docs::read_table(&path)?;
+                let rules = match jianfu_docs::sign_rules::sign_rules(&table) {
+                    Ok(rules) => rules,
+                    Err(errors) => {
+                        for e in &errors {
+                            eprintln!("{e}");
+                        }
+                        anyhow::bail!("文件有 {} 处错误，未导入任何内容", errors.len())
+                    }
+                };
+                let current = jianfu_store::signage::rule_set_for(&db, &code).await?;
+                let rule_set = jianfu_domain::signage::RuleSet {
+                    rules,
+                    min_activity_percent: min_activity_percent.unwrap_or_else(|| {
+                        current.map_or(
+                            jianfu_domain::signage::TIANJIN_MIN_ACTIVITY_PERCENT,
+                            |c| c.rules.min_activity_percent,
+                        )
+                    }),
+                };
+                if let Err(e) = rule_set.validate() {
+                    anyhow::bail!("{e}，未导入任何内容");
+                }
+                let audit = jianfu_domain::audit::AuditEntry {
+                    actor: cli_actor(),
+                    role: "cli".into(),
+                    ..jianfu::bootstrap::system_entry("signage.rules", code.as_str(), None)
+                };
+                jianfu_store::signage::set_rule_set(&db, &code, &rule_set, &cli_actor(), &audit)
+                    .await?;
+                println!(
+                    "已导入{}的机制牌子规则 {} 条（活动区域不低于 {}%）",
+                    unit.name,
+                    rule_set.rules.len(),
+                    rule_set.min_activity_percent
+                );
+                Ok(())
             }
             Command::Import(ImportCommand::Calendar { path }) => {
                 let db = jianfu::bootstrap::open(&config.database_url()).await?;

@@ -8,6 +8,7 @@ pub mod directory;
 pub mod qr;
 pub mod refinement;
 pub mod regions;
+pub mod sign_rules;
 pub mod table;
 pub mod xlsx;
 

@@ -139,6 +139,12 @@ pub enum Perm {
     /// civil affairs of the city or a district also keeps the templates and the rule on
     /// unlisted types (civil affairs, township officers).
     OverseeCertificates,
+    /// Record a unit's mechanisms, signs and service centre for the self-check (摸排自查):
+    /// the village worker for the own unit, a township officer for its units.
+    RecordSignage,
+    /// See compliance, clean-up lists and progress in one's region; civil affairs of the city
+    /// or a district also keeps the sign rules (civil affairs, township officers, inspectors).
+    OverseeSignage,
 }
 
 impl Role {
@@ -166,6 +172,14 @@ impl Role {
                 | (
                     Role::CivilAffairs | Role::TownshipOfficer,
                     Perm::OverseeCertificates
+                )
+                | (
+                    Role::VillageWorker | Role::TownshipOfficer,
+                    Perm::RecordSignage
+                )
+                | (
+                    Role::CivilAffairs | Role::TownshipOfficer | Role::Inspector,
+                    Perm::OverseeSignage
                 )
         ) || (perm == Perm::ViewUnits && !self.is_administrator())
     }

@@ -13,6 +13,7 @@ pub mod notice;
 pub mod page;
 pub mod region;
 pub mod region_import;
+pub mod signage;
 pub mod verdict;
 pub mod violation;
 pub mod workday;

@@ -18,6 +18,7 @@ pub mod notification;
 pub mod region;
 pub mod report;
 pub mod second_factor;
+pub mod signage;
 mod sql;
 pub mod violation;
 pub mod webhook;

@@ -13,6 +13,7 @@ mod limit;
 pub mod regions;
 pub mod report;
 pub mod search;
+pub mod signage;
 pub mod views;
 
 use axum::Router;

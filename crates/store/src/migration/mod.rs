@@ -17,6 +17,7 @@ mod m20261202_000011_admission_work;
 mod m20261202_000012_dispatches;
 mod m20261202_000013_supervision;
 mod m20261203_000014_certificates;
+mod m20261204_000015_signage;
 
 pub struct Migrator;
 
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000012_dispatches::Migration),
             Box::new(m20261202_000013_supervision::Migration),
             Box::new(m20261203_000014_certificates::Migration),
+            Box::new(m20261204_000015_signage::Migration),
         ]
     }
 }

@@ -10,6 +10,7 @@ mod health;
 mod me;
 pub(crate) mod regions;
 mod reports;
+mod signage;
 
 use axum::extract::{FromRequest, FromRequestParts};
 use jianfu_domain::Error;
@@ -35,6 +36,7 @@ use crate::error::ApiError;
         (name = "准入", description = "村（社区）工作事务准入：职能部门申请将指导目录以外的任务交由村（社区）承担，经会签、同级民政部门初审、同级党委政府审批后成为准入事项；派发任务时引用准入事项编号。准入事项列表公开，无需登录。步骤不符合当前状态时返回 409（code 为 wrong_stage，stage 为当前状态）"),
         (name = "任务派发", description = "派发审查：任务须引用现行指导目录事项（按派发对象所在区的细化）或准入事项，由责任部门（或其上级、本街道乡镇）派发，适用于派发对象的类别、在准入范围和期限内。`check` 只审查、不派发，逐个村（社区）返回结论（allowed 准予、flagged 提示核查、blocked 不予派发）和全部理由"),
         (name = "证明事项", description = "村（社区）出具证明：只出具现行可出具证明事项清单内的证明；不应出具清单内的、两张清单均未列入的（本地区允许经居民协商的除外）不予出具，返回 422 `certificate_not_allowed` 和 `guidance`（办理指引），拒绝同样记录要求开具单位。证明编号为“单位代码-年份-序号”，二维码指向公开核验页 `/verify/{编号}?t=校验码`（`Accept: application/json` 时返回 JSON）"),
+        (name = "机制牌子", description = "村（社区）工作机制、标牌和党群服务中心的摸排自查：`PUT` 整体提交本单位的工作机制、内外部标牌和党群服务中心面积，按所在区（或市）的规则逐项检查；天津默认规则为外部“一横四竖两标识”、内部只为机制牌子目录中的机制挂牌、村（居）民活动区域不低于总建筑面积的 60%、未经准入不设工作机制和专人专岗。每个问题列入本单位清理整改清单，限期 20 个工作日"),
         (name = "目录调整", description = "指导目录的动态调整和区级细化：起草、导入、审核、审批、发布。市级民政部门调整市级目录，区民政部门细化本区目录，各自只办理本级的调整。使用会话 Cookie 调用时，修改类请求须在 `X-CSRF-Token` 头中携带会话的防伪令牌")
     ),
     components(schemas(crate::error::ErrorBody)),
@@ -91,11 +93,13 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(certificates::create))
         .routes(routes!(certificates::revoke))
         .routes(routes!(certificates::types))
+        .routes(routes!(signage::get, signage::put))
+        .routes(routes!(signage::compliance))
 }
 
 /// Who may call each API route; the route coverage test checks every documented route is here
 /// and enforced.
-pub const ACCESS: [(&str, crate::views::Access); 33] = [
+pub const ACCESS: [(&str, crate::views::Access); 35] = [
     ("/healthz", crate::views::Access::Public),
     ("/api/v1/regions", crate::views::Access::Public),
     ("/api/v1/regions/{code}", crate::views::Access::Public),
@@ -174,6 +178,16 @@ pub const ACCESS: [(&str, crate::views::Access); 33] = [
         crate::views::Access::Perm(jianfu_domain::account::Perm::IssueCertificates),
     ),
     ("/api/v1/certificate-types", crate::views::Access::Public),
+    // The unit's own workers, its township's officers, and those overseeing its region: the
+    // handlers check the permission and the scope.
+    (
+        "/api/v1/regions/{code}/signage",
+        crate::views::Access::LoggedIn,
+    ),
+    (
+        "/api/v1/regions/{code}/compliance",
+        crate::views::Access::LoggedIn,
+    ),
 ];
 
 const ADMIT: crate::views::Access =

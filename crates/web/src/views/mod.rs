@@ -15,6 +15,7 @@ mod notifications;
 mod regions;
 mod reports;
 mod session;
+mod signage;
 mod units;
 mod violations;
 
@@ -265,6 +266,18 @@ pub fn pages() -> Vec<(&'static str, Access, MethodRouter<AppState>)> {
             Access::Perm(P::IssueCertificates),
             get(certificates::seals).post(certificates::record_seal),
         ),
+        // A unit's own accounts record its self-check; those overseeing its region read it
+        // (the handlers check permission and scope).
+        (
+            "/signage",
+            LoggedIn,
+            get(signage::show).post(signage::submit),
+        ),
+        (
+            "/signage/progress",
+            Access::Perm(P::OverseeSignage),
+            get(signage::progress),
+        ),
         ("/verify", Public, get(certificates::verify_form)),
         ("/verify/{no}", Public, get(certificates::verify)),
         ("/notifications", LoggedIn, get(notifications::list)),
@@ -413,6 +426,14 @@ impl Nav {
             }
             if p.roles.iter().any(|r| r.has(Perm::OverseeCertificates)) {
                 menu.push(("证明事项统计", "/certificates/oversight".into()));
+            }
+            if p.roles.iter().any(|r| r.has(Perm::RecordSignage))
+                && p.region.level() == jianfu_domain::Level::Village
+            {
+                menu.push(("机制牌子自查", "/signage".into()));
+            }
+            if p.roles.iter().any(|r| r.has(Perm::OverseeSignage)) {
+                menu.push(("机制牌子整改进度", "/signage/progress".into()));
             }
             if p.roles.iter().any(|r| r.has(Perm::Supervise)) {
                 menu.push(("异议处理", "/disputes".into()));
