@@ -432,7 +432,10 @@ async fn the_self_check_page_records_a_unit_and_the_progress_page_counts_it() {
     );
     let total = township.body.split("id=\"progress-total\"").nth(1).unwrap();
     // 1 submitted, 0 compliant, 2 open.
-    assert!(total.contains("<td>1</td><td>0</td><td>2</td>"), "{total}");
+    assert!(
+        total.contains(r#"<td class="num">1</td><td class="num">0</td><td class="num">2</td>"#),
+        "{total}"
+    );
     let xlsx = app
         .get_as("/signage/progress?region=120101&format=xlsx", &overseer)
         .await;

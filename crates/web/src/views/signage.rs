@@ -19,9 +19,9 @@ use crate::auth::CurrentUser;
 use crate::error::PageError;
 use crate::signage;
 
-/// Blank rows offered under what a unit has recorded.
-const BLANK_SIGNS: usize = 4;
-const BLANK_MECHANISMS: usize = 3;
+/// Blank rows offered under what a unit has recorded (the form adds more on demand).
+const BLANK_SIGNS: usize = 1;
+const BLANK_MECHANISMS: usize = 1;
 
 pub struct SignRow {
     pub name: String,
