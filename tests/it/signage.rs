@@ -458,3 +458,92 @@ async fn the_self_check_page_records_a_unit_and_the_progress_page_counts_it() {
     assert_eq!(outside.status, 403);
     app.finish().await;
 }
+
+#[tokio::test]
+async fn district_civil_affairs_edits_its_rules_in_the_browser_and_others_only_read_them() {
+    use crate::support::{PASSWORD, Session};
+    let app = TestApp::new(jianfu_store::Backend::Sqlite).await;
+    app.account("jz.mz", "120119", &[Role::CivilAffairs], None)
+        .await;
+    app.account("jz.jd", "120119100", &[Role::TownshipOfficer], None)
+        .await;
+    let office = app.login("jz.mz", PASSWORD).await.unwrap();
+    let township = app.login("jz.jd", PASSWORD).await.unwrap();
+    let upload = |who: &Session, text: &str| {
+        let boundary = "JIANFU";
+        let body = format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{}\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"rules.csv\"\r\nContent-Type: text/csv\r\n\r\n{text}\r\n--{boundary}--\r\n",
+            who.csrf
+        );
+        axum::http::Request::post("/signage/rules/import")
+            .header(
+                "content-type",
+                format!("multipart/form-data; boundary={boundary}"),
+            )
+            .header("cookie", format!("jianfu_session={}", who.secret))
+            .body(axum::body::Body::from(body))
+            .unwrap()
+    };
+
+    let page = app.get_as("/signage/rules", &office).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.body.contains("天津市默认规则") && page.body.contains("XX党群服务中心"));
+    assert!(page.body.contains("导入规则"));
+
+    let bad = app
+        .request(upload(&office, "标牌名称,位置,适用\n党徽,门口,村\n"))
+        .await;
+    assert_eq!(bad.status, 422);
+    assert!(
+        bad.body.contains("第 2 行") && bad.body.contains("门口"),
+        "{}",
+        bad.body
+    );
+    let good = app
+        .request(upload(
+            &office,
+            "标牌名称,位置,适用,备注\nXX便民服务中心,外部,村和社区,\nXX村民委员会,外部,村,\n",
+        ))
+        .await;
+    assert_eq!(good.status, 303, "{}", good.body);
+    let r = app
+        .post_form(
+            "/signage/rules/share",
+            &format!("csrf={}&min_activity_percent=70", office.csrf),
+            Some(&office),
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let page = app.get_as("/signage/rules", &office).await;
+    assert!(page.body.contains("本地区制定的规则") && page.body.contains("XX便民服务中心"));
+    assert!(page.body.contains("id=\"min-share\">70%"));
+    assert!(!page.body.contains("XX党群服务中心"));
+    let r = app
+        .post_form(
+            "/signage/rules/share",
+            &format!("csrf={}&min_activity_percent=0", office.csrf),
+            Some(&office),
+        )
+        .await;
+    assert_eq!(r.status, 422);
+    let xlsx = app.get_as("/signage/rules?format=xlsx", &office).await;
+    assert_eq!(xlsx.status, 200);
+
+    // The township reads the district's rules, and may not change them.
+    let read = app.get_as("/signage/rules", &township).await;
+    assert!(read.body.contains("沿用蓟州区的规则"), "{}", read.body);
+    assert!(!read.body.contains("导入规则"));
+    let refused = app
+        .request(upload(&township, "标牌名称,位置,适用\n党徽,外部,村\n"))
+        .await;
+    assert_eq!(refused.status, 422);
+    assert!(refused.body.contains("由市、区民政部门维护"));
+    let audited = app
+        .audit_log()
+        .await
+        .into_iter()
+        .filter(|a| a.event == "signage.rules")
+        .count();
+    assert_eq!(audited, 2);
+    app.finish().await;
+}

@@ -198,6 +198,15 @@ pub async fn standing(state: &AppState, user: &CurrentUser, code: &str) -> Resul
     })
 }
 
+/// Whether the caller keeps its region's sign rules: civil affairs of the city or a district.
+pub fn keeps_rules(user: &CurrentUser) -> bool {
+    user.principal.roles.contains(&Role::CivilAffairs)
+        && matches!(
+            user.principal.region.level(),
+            Level::Province | Level::County
+        )
+}
+
 /// Sets the caller's own region's rule set: civil affairs of the city or of a district.
 pub async fn set_rules(
     state: &AppState,

@@ -278,6 +278,21 @@ pub fn pages() -> Vec<(&'static str, Access, MethodRouter<AppState>)> {
             Access::Perm(P::OverseeSignage),
             get(signage::progress),
         ),
+        (
+            "/signage/rules",
+            Access::Perm(P::OverseeSignage),
+            get(signage::rules),
+        ),
+        (
+            "/signage/rules/import",
+            Access::Perm(P::OverseeSignage),
+            post(signage::import_rules),
+        ),
+        (
+            "/signage/rules/share",
+            Access::Perm(P::OverseeSignage),
+            post(signage::set_share),
+        ),
         ("/verify", Public, get(certificates::verify_form)),
         ("/verify/{no}", Public, get(certificates::verify)),
         ("/notifications", LoggedIn, get(notifications::list)),

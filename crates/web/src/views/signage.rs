@@ -8,7 +8,7 @@ use askama_web::WebTemplate;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use jianfu_domain::account::Perm;
-use jianfu_domain::signage::{Mechanism, Position, Registry, ServiceCentre, Sign};
+use jianfu_domain::signage::{Mechanism, Position, Registry, RuleSet, ServiceCentre, Sign};
 use jianfu_domain::{Error, Level, Region, RegionCode};
 use serde::Deserialize;
 
@@ -544,4 +544,209 @@ async fn progress_rows(
             .map_or_else(|| r.code.clone(), |n| n.name.clone());
     }
     Ok((rows, total))
+}
+
+pub struct RuleRow {
+    pub name: String,
+    pub position: &'static str,
+    pub applicability: &'static str,
+    pub note: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "signage_rules.html")]
+pub struct RulesPage {
+    nav: Nav,
+    crumbs: Vec<Crumb>,
+    csrf: String,
+    region: Region,
+    /// Where the rules in force come from.
+    source: String,
+    rows: Vec<RuleRow>,
+    min_activity_percent: u8,
+    /// Whether the caller keeps this region's rules (civil affairs of the city or a district).
+    can_edit: bool,
+    notice: Option<String>,
+    error: Option<String>,
+    problems: Vec<String>,
+}
+
+const RULE_HEADERS: [&str; 4] = ["标牌名称", "位置", "适用", "备注"];
+
+#[derive(Deserialize, Default)]
+pub struct RulesParams {
+    #[serde(default)]
+    format: String,
+    #[serde(default)]
+    notice: String,
+}
+
+async fn rules_page(
+    state: &AppState,
+    user: &CurrentUser,
+    notice: Option<String>,
+    error: Option<String>,
+    problems: Vec<String>,
+) -> Result<RulesPage, Error> {
+    let region = jianfu_store::region::require(&state.db, &user.principal.region).await?;
+    let (rules, from) = signage::rules_for(state, &region.code).await?;
+    let source = match from {
+        Some(code) if code == region.code => "本地区制定的规则".to_owned(),
+        Some(code) => {
+            let above = jianfu_store::region::require(&state.db, &code).await?;
+            format!("沿用{}的规则", above.name)
+        }
+        None => "天津市默认规则（一横四竖两标识）".to_owned(),
+    };
+    Ok(RulesPage {
+        nav: Nav::new(Some(&user.principal)),
+        crumbs: vec![
+            Crumb::link("首页", "/"),
+            Crumb::link("机制牌子整改进度", "/signage/progress"),
+            Crumb::here("机制牌子规则"),
+        ],
+        csrf: user.principal.csrf.clone().unwrap_or_default(),
+        source,
+        rows: rules
+            .rules
+            .iter()
+            .map(|r| RuleRow {
+                name: r.name.clone(),
+                position: r.position.label(),
+                applicability: r.applicability.label(),
+                note: r.note.clone(),
+            })
+            .collect(),
+        min_activity_percent: rules.min_activity_percent,
+        can_edit: signage::keeps_rules(user),
+        region,
+        notice,
+        error,
+        problems,
+    })
+}
+
+/// 机制牌子规则: the rules in force for the caller's region; `format=xlsx` downloads them in
+/// the columns the import reads, to edit and import again.
+pub async fn rules(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Query(p): Query<RulesParams>,
+) -> Result<Response, PageError> {
+    user.require(&state, Perm::OverseeSignage, "/signage/rules")
+        .await?;
+    let page = rules_page(
+        &state,
+        &user,
+        Some(p.notice).filter(|n| !n.is_empty()),
+        None,
+        Vec::new(),
+    )
+    .await?;
+    if p.format == "xlsx" {
+        let cells = page.rows.iter().map(|r| {
+            vec![
+                r.name.clone(),
+                r.position.to_owned(),
+                r.applicability.to_owned(),
+                r.note.clone(),
+            ]
+        });
+        let bytes =
+            jianfu_docs::xlsx::workbook("机制牌子规则", &RULE_HEADERS, cells).map_err(|e| {
+                tracing::error!(error = %e, "sign rules export failed");
+                Error::Internal
+            })?;
+        let name = format!("机制牌子规则-{}.xlsx", page.region.name);
+        return Ok(super::attachment(
+            bytes,
+            super::XLSX,
+            "sign-rules.xlsx",
+            &name,
+        ));
+    }
+    Ok(page.into_response())
+}
+
+/// Replaces the region's rules with those of an uploaded table (the least activity share kept).
+pub async fn import_rules(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    form: Result<axum::extract::Multipart, axum::extract::multipart::MultipartRejection>,
+) -> Result<Response, PageError> {
+    user.require(&state, Perm::OverseeSignage, "/signage/rules")
+        .await?;
+    let upload = super::upload(form).await?;
+    user.check_csrf(&upload.csrf)?;
+    let refuse = |error: String, problems: Vec<String>| async {
+        let page = rules_page(&state, &user, None, Some(error), problems).await?;
+        Ok::<_, PageError>((axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+    };
+    if upload.name.is_empty() || upload.bytes.is_empty() {
+        return refuse("请选择要导入的文件".into(), Vec::new()).await;
+    }
+    let table = match jianfu_docs::table::table_from_bytes(&upload.name, upload.bytes) {
+        Ok(t) => t,
+        Err(e) => return refuse(e.to_string(), Vec::new()).await,
+    };
+    let rules = match jianfu_docs::sign_rules::sign_rules(&table) {
+        Ok(rules) => rules,
+        Err(errors) => {
+            let message = format!("文件有 {} 处错误，未导入任何内容：", errors.len());
+            return refuse(message, errors.iter().map(ToString::to_string).collect()).await;
+        }
+    };
+    let (current, _) = signage::rules_for(&state, &user.principal.region).await?;
+    let set = RuleSet {
+        rules,
+        min_activity_percent: current.min_activity_percent,
+    };
+    match signage::set_rules(&state, &user, &set).await {
+        Ok(_) => Ok(Redirect::to(&format!(
+            "/signage/rules?notice={}",
+            super::encode(&format!("已导入 {} 条规则", set.rules.len()))
+        ))
+        .into_response()),
+        Err(e @ Error::Refused { .. }) => refuse(e.to_string(), Vec::new()).await,
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Sets the least activity share, keeping the rules.
+pub async fn set_share(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    body: axum::body::Bytes,
+) -> Result<Response, PageError> {
+    user.require(&state, Perm::OverseeSignage, "/signage/rules")
+        .await?;
+    let form = posted(&user, &body)?;
+    let raw = field(&form, "min_activity_percent").trim();
+    let (current, _) = signage::rules_for(&state, &user.principal.region).await?;
+    let outcome = match raw.parse::<u8>() {
+        Ok(percent) => {
+            let set = RuleSet {
+                min_activity_percent: percent,
+                ..current
+            };
+            signage::set_rules(&state, &user, &set)
+                .await
+                .map(|_| percent)
+        }
+        Err(_) => Err(Error::refused(format!(
+            "活动区域最低占比“{raw}”不是 1 至 100 之间的整数"
+        ))),
+    };
+    match outcome {
+        Ok(percent) => Ok(Redirect::to(&format!(
+            "/signage/rules?notice={}",
+            super::encode(&format!("活动区域最低占比已设为 {percent}%"))
+        ))
+        .into_response()),
+        Err(e @ Error::Refused { .. }) => {
+            let page = rules_page(&state, &user, None, Some(e.to_string()), Vec::new()).await?;
+            Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
 }
