@@ -107,6 +107,18 @@ test('a community flags its extra signs and its small activity area, fixes them,
   assert.match(await page.textContent('#compliant'), /符合规定/);
   assert.equal(await page.locator('#cleanup tbody tr:has-text("已整改")').count(), 4);
 
+  // Work methods: a provider bought by government takes 居家养老服务 off the community.
+  await page.click('nav >> text=工作方式');
+  await page.waitForURL(/\/work-methods$/);
+  await page.fill('#provider-form input[name=name]', '和平区乐龄社工服务中心');
+  await page.selectOption('#provider-form select[name=kind]', 'government_purchase');
+  await page.selectOption('#provider-form select[name=item_code]', 'GF-001');
+  await page.fill('#provider-form textarea[name=provides]', '老年人助餐、探访关爱，每周三次');
+  await page.click('button:has-text("登记")');
+  await page.waitForSelector('text=已登记服务提供方');
+  assert.match(await page.textContent('#items'), /和平区乐龄社工服务中心（政府购买服务/);
+  await page.screenshot({ path: join(shots, 'work-methods-phone.png') });
+
   // The district's civil affairs: the township shows one unit submitted and compliant.
   const desk = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'zh-CN' });
   const office = await login(desk, 'hp.mz');

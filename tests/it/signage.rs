@@ -547,3 +547,127 @@ async fn district_civil_affairs_edits_its_rules_in_the_browser_and_others_only_r
     assert_eq!(audited, 2);
     app.finish().await;
 }
+
+#[tokio::test]
+async fn providers_are_recorded_for_a_unit_or_its_township_and_shown_beside_its_public_services() {
+    use crate::support::{PASSWORD, form_encode};
+    let app = TestApp::new(jianfu_store::Backend::Sqlite).await;
+    app.account("sq.gf", COMMUNITY, &[Role::VillageWorker], None)
+        .await;
+    app.account("jd.gf", "120101001", &[Role::TownshipOfficer], None)
+        .await;
+    app.account("sq.nb", "120101002002", &[Role::VillageWorker], None)
+        .await;
+    app.account("jc.gf", "120101", &[Role::Inspector], None)
+        .await;
+    let worker = app.login("sq.gf", PASSWORD).await.unwrap();
+    let township = app.login("jd.gf", PASSWORD).await.unwrap();
+    let elsewhere = app.login("sq.nb", PASSWORD).await.unwrap();
+    let inspector = app.login("jc.gf", PASSWORD).await.unwrap();
+
+    let page = app.get_as("/work-methods", &worker).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.body.contains("GF-001") && page.body.contains("暂无"));
+
+    let add = |who: &crate::support::Session, scope: &str, item: &str, name: &str, ends: &str| {
+        format!(
+            "csrf={}&unit={COMMUNITY}&name={}&kind=government_purchase&item_code={item}&provides={}&scope={scope}&contact=&starts_on=2026-01-01&ends_on={ends}",
+            who.csrf,
+            form_encode(name),
+            form_encode("老年人助餐、探访关爱")
+        )
+    };
+    let r = app
+        .post_form(
+            "/work-methods",
+            &add(&worker, COMMUNITY, "GF-001", "乐龄社工服务中心", ""),
+            Some(&worker),
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let r = app
+        .post_form(
+            "/work-methods",
+            &add(&township, "120101001000", "", "劝业场街道志愿服务队", ""),
+            Some(&township),
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    // A period that ends before it starts, and a scope the worker does not hold, are named.
+    let r = app
+        .post_form(
+            "/work-methods",
+            &add(&worker, COMMUNITY, "", "某服务", "2025-01-01"),
+            Some(&worker),
+        )
+        .await;
+    assert_eq!(r.status, 422);
+    assert!(r.body.contains("早于开始日期"), "{}", r.body);
+    let r = app
+        .post_form(
+            "/work-methods",
+            &add(&worker, "120101", "", "某服务", ""),
+            Some(&worker),
+        )
+        .await;
+    assert_eq!(r.status, 422);
+    assert!(r.body.contains("服务范围只能是"));
+
+    let page = app.get_as("/work-methods", &worker).await;
+    let items = page.body.split("id=\"providers\"").next().unwrap();
+    assert!(items.contains("乐龄社工服务中心"), "{items}");
+    assert!(page.body.contains("劝业场街道志愿服务队") && page.body.contains("劝业场街道"));
+    // The inspector reads without a form; another township's worker is refused.
+    let read = app
+        .get_as(&format!("/work-methods?unit={COMMUNITY}"), &inspector)
+        .await;
+    assert_eq!(read.status, 200);
+    assert!(!read.body.contains("id=\"provider-form\""));
+    let refused = app
+        .get_as(&format!("/work-methods?unit={COMMUNITY}"), &elsewhere)
+        .await;
+    assert_eq!(refused.status, 403);
+
+    // Ending a service takes it off the page; the township's provider is the township's to end.
+    let providers = jianfu_store::work_method::serving(
+        &app.db,
+        &jianfu_domain::RegionCode::parse(COMMUNITY).unwrap(),
+        chrono::Utc::now().date_naive(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(providers.len(), 2);
+    let theirs = providers
+        .iter()
+        .find(|p| p.region.as_str() != COMMUNITY)
+        .unwrap();
+    let r = app
+        .post_form(
+            &format!("/work-methods/{}/end", theirs.id),
+            &format!("csrf={}&unit={COMMUNITY}", worker.csrf),
+            Some(&worker),
+        )
+        .await;
+    assert_eq!(r.status, 403);
+    let mine = providers
+        .iter()
+        .find(|p| p.region.as_str() == COMMUNITY)
+        .unwrap();
+    let r = app
+        .post_form(
+            &format!("/work-methods/{}/end", mine.id),
+            &format!("csrf={}&unit={COMMUNITY}", worker.csrf),
+            Some(&worker),
+        )
+        .await;
+    assert_eq!(r.status, 303);
+    let audited: Vec<String> = app
+        .audit_log()
+        .await
+        .into_iter()
+        .filter(|a| a.event.starts_with("provider."))
+        .map(|a| a.event)
+        .collect();
+    assert_eq!(audited, ["provider.add", "provider.add", "provider.end"]);
+    app.finish().await;
+}

@@ -16,6 +16,7 @@ pub mod region_import;
 pub mod signage;
 pub mod verdict;
 pub mod violation;
+pub mod work_method;
 pub mod workday;
 
 pub use department::Department;

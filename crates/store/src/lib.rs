@@ -22,6 +22,7 @@ pub mod signage;
 mod sql;
 pub mod violation;
 pub mod webhook;
+pub mod work_method;
 
 pub use db::{Backend, ConnectError, connect, migrate};
 pub use sea_orm::DatabaseConnection;

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use chrono::{NaiveDate, Utc};
 use jianfu_domain::account::Perm;
-use jianfu_domain::catalog::{DirectoryItem, DirectoryKind, ItemCode, effective};
+use jianfu_domain::catalog::{DirectoryItem, DirectoryKind, ItemCode};
 use jianfu_domain::certificate::{
     self as rules, CertNo, Consultation, Decision, IdCardNo, Listing, Lists, Requested, Status,
 };
@@ -115,16 +115,11 @@ pub fn lists<'s>(
     day: NaiveDate,
     allow_consulted: bool,
 ) -> Lists<'s> {
-    let district = unit.code.county();
-    let of = |kind: DirectoryKind| match snapshot.in_force(kind, day) {
-        None => (Vec::new(), None),
-        Some(base) => {
-            let refinement = district.and_then(|d| snapshot.refinement(kind, &d, day));
-            (
-                effective(base, refinement, unit.kind, day),
-                Some(base.number),
-            )
-        }
+    let of = |kind: DirectoryKind| {
+        (
+            snapshot.effective_for(kind, unit, day),
+            snapshot.in_force(kind, day).map(|v| v.number),
+        )
     };
     let (may_issue, may_issue_version) = of(DirectoryKind::CertificateMayIssue);
     let (must_not, must_not_version) = of(DirectoryKind::CertificateMustNotIssue);

@@ -59,6 +59,24 @@ impl Snapshot {
         version_at(self.versions(kind), day)
     }
 
+    /// The items of `kind` that concern `unit` on `day`: the city version in force with the
+    /// refinement of the unit's district, only those valid and applicable to its kind.
+    pub fn effective_for(
+        &self,
+        kind: DirectoryKind,
+        unit: &jianfu_domain::Region,
+        day: NaiveDate,
+    ) -> Vec<jianfu_domain::catalog::EffectiveItem<'_>> {
+        let Some(base) = self.in_force(kind, day) else {
+            return Vec::new();
+        };
+        let refinement = unit
+            .code
+            .county()
+            .and_then(|d| self.refinement(kind, &d, day));
+        jianfu_domain::catalog::effective(base, refinement, unit.kind, day)
+    }
+
     /// Every district's refinements of `kind`, by district, oldest first.
     pub fn refinements(&self, kind: DirectoryKind) -> &[DistrictRefinement] {
         self.refinements.get(&kind).map_or(&[], Vec::as_slice)

@@ -4,7 +4,7 @@
 
 use chrono::NaiveDate;
 use jianfu_domain::account::{Perm, Role};
-use jianfu_domain::catalog::{DirectoryKind, effective};
+use jianfu_domain::catalog::DirectoryKind;
 use jianfu_domain::signage::{
     self, AdmittedBasis, CentiSquareMetres, Facts, NonCompliance, Position, Registry, RuleSet,
 };
@@ -63,17 +63,7 @@ pub async fn check(
     day: NaiveDate,
 ) -> Result<Vec<NonCompliance>, Error> {
     let snapshot = state.catalog.snapshot(&state.db, today()).await?;
-    let kind = DirectoryKind::MechanismSign;
-    let mechanisms = match snapshot.in_force(kind, day) {
-        Some(base) => {
-            let refinement = unit
-                .code
-                .county()
-                .and_then(|d| snapshot.refinement(kind, &d, day));
-            effective(base, refinement, unit.kind, day)
-        }
-        None => Vec::new(),
-    };
+    let mechanisms = snapshot.effective_for(DirectoryKind::MechanismSign, unit, day);
     let tasks: Vec<_> = jianfu_store::admission::admitted_tasks(&state.db)
         .await?
         .into_iter()

@@ -40,6 +40,7 @@ pub mod region;
 pub mod report;
 pub mod report_evidence;
 pub mod seal_use;
+pub mod service_provider;
 pub mod session;
 pub mod sign_rule_set;
 pub mod signage_cleanup;

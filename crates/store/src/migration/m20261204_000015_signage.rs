@@ -1,7 +1,8 @@
 //! Mechanisms, signs and service centres (机制牌子与党群服务中心): each region's rule set (the
 //! allowed signs and the least activity share), each unit's registry as last submitted with
 //! the number of non-compliances found, and the clean-up list (清理整改清单) — one item per
-//! non-compliance, with its deadline, closed when a later submission no longer shows it.
+//! non-compliance, with its deadline, closed when a later submission no longer shows it; and
+//! the providers that take work off villages (工作方式), by the region they serve.
 
 use sea_orm_migration::{prelude::*, schema::*};
 
@@ -41,6 +42,22 @@ enum SignageCleanup {
     FoundOn,
     DueOn,
     ClosedOn,
+}
+
+#[derive(DeriveIden)]
+enum ServiceProvider {
+    Table,
+    Id,
+    Region,
+    Name,
+    Kind,
+    Provides,
+    ItemCode,
+    Contact,
+    StartsOn,
+    EndsOn,
+    CreatedBy,
+    CreatedAt,
 }
 
 async fn index(
@@ -135,11 +152,41 @@ impl MigrationTrait for Migration {
             false,
         )
         .await?;
+
+        use ServiceProvider as P;
+        manager
+            .create_table(
+                Table::create()
+                    .table(P::Table)
+                    .col(big_pk_auto(P::Id))
+                    // The unit, township, district or city it serves: every unit within.
+                    .col(string_len(P::Region, 12))
+                    .col(string_len(P::Name, 100))
+                    .col(string_len(P::Kind, 32))
+                    .col(text(P::Provides))
+                    .col(string_len_null(P::ItemCode, 16))
+                    .col(string_len(P::Contact, 100))
+                    .col(date(P::StartsOn))
+                    .col(date_null(P::EndsOn))
+                    .col(string_len(P::CreatedBy, 64))
+                    .col(timestamp_with_time_zone(P::CreatedAt))
+                    .to_owned(),
+            )
+            .await?;
+        index(
+            manager,
+            "ix_service_provider_region",
+            P::Table,
+            vec![P::Region.into_iden()],
+            false,
+        )
+        .await?;
         Ok(())
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         for table in [
+            ServiceProvider::Table.into_iden(),
             SignageCleanup::Table.into_iden(),
             SignageRegistry::Table.into_iden(),
             SignRuleSet::Table.into_iden(),

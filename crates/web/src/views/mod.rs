@@ -18,6 +18,7 @@ mod session;
 mod signage;
 mod units;
 mod violations;
+mod work_methods;
 
 use axum::Router;
 use axum::http::HeaderMap;
@@ -293,6 +294,13 @@ pub fn pages() -> Vec<(&'static str, Access, MethodRouter<AppState>)> {
             Access::Perm(P::OverseeSignage),
             post(signage::set_share),
         ),
+        // A unit's accounts and those above it read; recording is checked inside.
+        (
+            "/work-methods",
+            LoggedIn,
+            get(work_methods::show).post(work_methods::add),
+        ),
+        ("/work-methods/{id}/end", LoggedIn, post(work_methods::end)),
         ("/verify", Public, get(certificates::verify_form)),
         ("/verify/{no}", Public, get(certificates::verify)),
         ("/notifications", LoggedIn, get(notifications::list)),
@@ -446,6 +454,7 @@ impl Nav {
                 && p.region.level() == jianfu_domain::Level::Village
             {
                 menu.push(("机制牌子自查", "/signage".into()));
+                menu.push(("工作方式", "/work-methods".into()));
             }
             if p.roles.iter().any(|r| r.has(Perm::OverseeSignage)) {
                 menu.push(("机制牌子整改进度", "/signage/progress".into()));
