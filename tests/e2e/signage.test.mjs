@@ -107,6 +107,20 @@ test('a community flags its extra signs and its small activity area, fixes them,
   assert.match(await page.textContent('#compliant'), /符合规定/);
   assert.equal(await page.locator('#cleanup tbody tr:has-text("已整改")').count(), 4);
 
+  // A photo of the centre, as a phone's camera gives it.
+  await page.selectOption('#photo-form select[name=subject]', 'centre');
+  await page.setInputFiles('#photo-form input[name=photo]', {
+    name: 'centre.png',
+    mimeType: 'image/png',
+    buffer: Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64'),
+  });
+  await page.click('button:has-text("上传照片")');
+  await page.waitForSelector('text=照片已上传');
+  assert.equal(await page.locator('#photos img').count(), 1);
+  // The photo itself loads (it is lazy: scrolled to first).
+  await page.locator('#photos img').scrollIntoViewIfNeeded();
+  await page.waitForFunction(() => document.querySelector('#photos img').naturalWidth === 1);
+
   // Work methods: a provider bought by government takes 居家养老服务 off the community.
   await page.click('nav >> text=工作方式');
   await page.waitForURL(/\/work-methods$/);

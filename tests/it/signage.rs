@@ -671,3 +671,106 @@ async fn providers_are_recorded_for_a_unit_or_its_township_and_shown_beside_its_
     assert_eq!(audited, ["provider.add", "provider.add", "provider.end"]);
     app.finish().await;
 }
+
+#[tokio::test]
+async fn photos_of_signs_and_the_centre_are_images_kept_for_the_unit_and_its_overseers_on_every_backend()
+ {
+    use crate::support::{PASSWORD, Session};
+    for backend in backends() {
+        let app = TestApp::new(backend).await;
+        app.account("sq.photo", COMMUNITY, &[Role::VillageWorker], None)
+            .await;
+        app.account("sq.photo2", "120101002002", &[Role::VillageWorker], None)
+            .await;
+        app.account("hp.photo", "120101", &[Role::CivilAffairs], None)
+            .await;
+        let worker = app.login("sq.photo", PASSWORD).await.unwrap();
+        let neighbour = app.login("sq.photo2", PASSWORD).await.unwrap();
+        let overseer = app.login("hp.photo", PASSWORD).await.unwrap();
+        let token = app
+            .token("sq.photo.api", COMMUNITY, Role::VillageWorker, None)
+            .await;
+        let r = app
+            .call(
+                "PUT",
+                &format!("/api/v1/regions/{COMMUNITY}/signage"),
+                &token,
+                Some(fixed()),
+            )
+            .await;
+        assert_eq!(r.status, 200, "{}", r.body);
+
+        // Larger than MySQL's plain BLOB holds (64 KB).
+        let mut png: Vec<u8> = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
+        png.resize(100 * 1024, 7);
+        let upload = |who: &Session, subject: &str, name: &str, bytes: &[u8]| {
+            let boundary = "JIANFU";
+            let mut body = format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{}\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"unit\"\r\n\r\n{COMMUNITY}\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"subject\"\r\n\r\n{subject}\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"photo\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n",
+                who.csrf
+            )
+            .into_bytes();
+            body.extend_from_slice(bytes);
+            body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+            axum::http::Request::post("/signage/photos")
+                .header(
+                    "content-type",
+                    format!("multipart/form-data; boundary={boundary}"),
+                )
+                .header("cookie", format!("jianfu_session={}", who.secret))
+                .body(axum::body::Body::from(body))
+                .unwrap()
+        };
+        let r = app
+            .request(upload(&worker, "sign:党徽", "dh.png", &png))
+            .await;
+        assert_eq!(r.status, 303, "{}", r.body);
+        let r = app.request(upload(&worker, "centre", "zx.png", &png)).await;
+        assert_eq!(r.status, 303, "{}", r.body);
+        // Not an image, or a sign the unit never recorded: named, and nothing kept.
+        let r = app
+            .request(upload(&worker, "centre", "fake.png", b"just text"))
+            .await;
+        assert_eq!(r.status, 422);
+        assert!(r.body.contains("不是 JPEG、PNG 或 WebP 图片"), "{}", r.body);
+        let r = app
+            .request(upload(&worker, "sign:综治中心", "x.png", &png))
+            .await;
+        assert_eq!(r.status, 422);
+        let r = app
+            .request(upload(&neighbour, "centre", "n.png", &png))
+            .await;
+        assert_eq!(r.status, 403);
+
+        let page = app.get_as("/signage", &worker).await;
+        assert!(page.body.contains("照片（2）") && page.body.contains("标牌“党徽”"));
+        let kept = jianfu_store::signage::photos(
+            &app.db,
+            &jianfu_domain::RegionCode::parse(COMMUNITY).unwrap(),
+        )
+        .await
+        .unwrap();
+        assert_eq!(kept.len(), 2);
+        let uri = format!("/signage/photos/{}?unit={COMMUNITY}", kept[0].id);
+        let seen = app.get_as(&uri, &overseer).await;
+        assert_eq!(seen.status, 200);
+        assert_eq!(seen.headers["content-type"], "image/png");
+        let stored = jianfu_store::signage::photo(
+            &app.db,
+            &jianfu_domain::RegionCode::parse(COMMUNITY).unwrap(),
+            kept[0].id,
+        )
+        .await
+        .unwrap();
+        assert_eq!(stored.content, png, "the photo is kept whole");
+        assert_eq!(app.get_as(&uri, &neighbour).await.status, 403);
+        let audited = app
+            .audit_log()
+            .await
+            .into_iter()
+            .filter(|a| a.event == "signage.photo")
+            .count();
+        assert_eq!(audited, 2);
+        app.finish().await;
+    }
+}

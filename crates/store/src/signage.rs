@@ -6,7 +6,8 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
 };
 
 use jianfu_domain::audit::AuditEntry;
@@ -14,7 +15,9 @@ use jianfu_domain::signage::{NonCompliance, Registry, RuleSet, SignRule};
 use jianfu_domain::{Error, RegionCode};
 
 use crate::db_error;
-use crate::entity::{sign_rule_set as rule_set, signage_cleanup as cleanup, signage_registry};
+use crate::entity::{
+    sign_rule_set as rule_set, signage_cleanup as cleanup, signage_photo as photo, signage_registry,
+};
 
 /// A stored JSON column that no longer reads: logged, and a fault of ours to the caller.
 fn corrupt(what: &str, at: &str, e: serde_json::Error) -> Error {
@@ -356,4 +359,110 @@ pub async fn progress(
         }
     }
     Ok(by_unit)
+}
+
+/// The largest photo kept (a request body holds 2 MB at most).
+pub const MAX_PHOTO_BYTES: usize = 1536 * 1024;
+
+/// A photo as listed, without its bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PhotoMeta {
+    pub id: i64,
+    /// `centre`, or `sign:` and the sign's name.
+    pub subject: String,
+    pub name: String,
+    pub size: u32,
+    pub uploaded_at: DateTime<Utc>,
+}
+
+/// A photo's bytes.
+pub struct Photo {
+    pub name: String,
+    pub mime: String,
+    pub content: Vec<u8>,
+}
+
+/// Keeps a photo of `unit`'s `subject` (checked by the caller), audited with its SM3 digest.
+#[allow(clippy::too_many_arguments)]
+pub async fn add_photo(
+    db: &DatabaseConnection,
+    unit: &RegionCode,
+    subject: &str,
+    name: &str,
+    mime: &str,
+    content: &[u8],
+    by: &str,
+    audit: &AuditEntry,
+) -> Result<i64, Error> {
+    let digest = crate::to_hex(&jianfu_seal::sm3(content));
+    let txn = crate::begin_write(db).await.map_err(db_error)?;
+    let row = photo::ActiveModel {
+        unit: Set(unit.as_str().to_owned()),
+        subject: Set(subject.chars().take(240).collect()),
+        name: Set(name.chars().take(200).collect()),
+        mime: Set(mime.to_owned()),
+        size: Set(i32::try_from(content.len()).unwrap_or(i32::MAX)),
+        digest: Set(digest.clone()),
+        content: Set(content.to_vec()),
+        uploaded_by: Set(by.to_owned()),
+        uploaded_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await
+    .map_err(db_error)?;
+    let entry = AuditEntry {
+        object: format!("signage/{unit}/photo/{}", row.id),
+        after: Some(
+            serde_json::json!({ "subject": subject, "name": name, "size": content.len(), "sm3": digest })
+                .to_string(),
+        ),
+        ..audit.clone()
+    };
+    crate::audit::append(&txn, &entry).await.map_err(db_error)?;
+    txn.commit().await.map_err(db_error)?;
+    Ok(row.id)
+}
+
+/// `unit`'s photos, oldest first.
+pub async fn photos(db: &DatabaseConnection, unit: &RegionCode) -> Result<Vec<PhotoMeta>, Error> {
+    Ok(photo::Entity::find()
+        .select_only()
+        .columns([
+            photo::Column::Id,
+            photo::Column::Subject,
+            photo::Column::Name,
+            photo::Column::Size,
+            photo::Column::UploadedAt,
+        ])
+        .filter(photo::Column::Unit.eq(unit.as_str()))
+        .order_by_asc(photo::Column::Id)
+        .into_tuple::<(i64, String, String, i32, DateTime<Utc>)>()
+        .all(db)
+        .await
+        .map_err(db_error)?
+        .into_iter()
+        .map(|(id, subject, name, size, uploaded_at)| PhotoMeta {
+            id,
+            subject,
+            name,
+            size: u32::try_from(size).unwrap_or(0),
+            uploaded_at,
+        })
+        .collect())
+}
+
+/// One of `unit`'s photos.
+pub async fn photo(db: &DatabaseConnection, unit: &RegionCode, id: i64) -> Result<Photo, Error> {
+    photo::Entity::find_by_id(id)
+        .filter(photo::Column::Unit.eq(unit.as_str()))
+        .one(db)
+        .await
+        .map_err(db_error)?
+        .map(|p| Photo {
+            name: p.name,
+            mime: p.mime,
+            content: p.content,
+        })
+        .ok_or_else(|| Error::CatalogNotFound(format!("照片 {id}")))
 }

@@ -110,6 +110,67 @@ fn village_level(unit: Region) -> Result<Region, Error> {
     Ok(unit)
 }
 
+/// The kind of image `bytes` hold, by their first bytes (never by the name alone): JPEG, PNG or
+/// WebP, which every phone takes and every browser shows.
+pub fn image_type(bytes: &[u8]) -> Option<&'static str> {
+    if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        Some("image/jpeg")
+    } else if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+        Some("image/png")
+    } else if bytes.len() > 12 && bytes.starts_with(b"RIFF") && &bytes[8..12] == b"WEBP" {
+        Some("image/webp")
+    } else {
+        None
+    }
+}
+
+/// Keeps a photo of one of `code`'s recorded signs (`sign:<name>`) or of its centre.
+pub async fn add_photo(
+    state: &AppState,
+    user: &CurrentUser,
+    code: &str,
+    subject: &str,
+    name: &str,
+    bytes: &[u8],
+) -> Result<Region, Error> {
+    let unit = recordable(state, user, code).await?;
+    let registry = jianfu_store::signage::registry(&state.db, &unit.code)
+        .await?
+        .map(|s| s.registry)
+        .unwrap_or_default();
+    let known = subject == "centre"
+        || subject
+            .strip_prefix("sign:")
+            .is_some_and(|n| registry.signs.iter().any(|s| s.name == n));
+    if !known {
+        return Err(Error::refused(
+            "请选择照片对应的标牌或党群服务中心（先提交自查）",
+        ));
+    }
+    if bytes.len() > jianfu_store::signage::MAX_PHOTO_BYTES {
+        return Err(Error::refused(format!(
+            "照片“{name}”超过 1.5 MB，请压缩后再上传"
+        )));
+    }
+    let Some(mime) = image_type(bytes) else {
+        return Err(Error::refused(format!(
+            "“{name}”不是 JPEG、PNG 或 WebP 图片"
+        )));
+    };
+    jianfu_store::signage::add_photo(
+        &state.db,
+        &unit.code,
+        subject,
+        name,
+        mime,
+        bytes,
+        &user.principal.username,
+        &user.audit_entry("signage.photo", unit.code.as_str()),
+    )
+    .await?;
+    Ok(unit)
+}
+
 /// What a submission found and changed.
 pub struct SelfCheck {
     pub unit: Region,

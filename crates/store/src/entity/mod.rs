@@ -44,6 +44,7 @@ pub mod service_provider;
 pub mod session;
 pub mod sign_rule_set;
 pub mod signage_cleanup;
+pub mod signage_photo;
 pub mod signage_registry;
 pub mod verification;
 pub mod violation;

@@ -1,8 +1,8 @@
 //! Mechanisms, signs and service centres (机制牌子与党群服务中心): each region's rule set (the
 //! allowed signs and the least activity share), each unit's registry as last submitted with
 //! the number of non-compliances found, and the clean-up list (清理整改清单) — one item per
-//! non-compliance, with its deadline, closed when a later submission no longer shows it; and
-//! the providers that take work off villages (工作方式), by the region they serve.
+//! non-compliance, with its deadline, closed when a later submission no longer shows it; the
+//! photos of its signs and service centre; and the providers that take work off villages (工作方式), by the region they serve.
 
 use sea_orm_migration::{prelude::*, schema::*};
 
@@ -45,6 +45,21 @@ enum SignageCleanup {
 }
 
 #[derive(DeriveIden)]
+enum SignagePhoto {
+    Table,
+    Id,
+    Unit,
+    Subject,
+    Name,
+    Mime,
+    Size,
+    Digest,
+    Content,
+    UploadedBy,
+    UploadedAt,
+}
+
+#[derive(DeriveIden)]
 enum ServiceProvider {
     Table,
     Id,
@@ -58,6 +73,18 @@ enum ServiceProvider {
     EndsOn,
     CreatedBy,
     CreatedAt,
+}
+
+/// A photo's bytes: MySQL's plain BLOB stops at 64 KB, so MEDIUMBLOB there (16 MB).
+fn photo_column(backend: sea_orm::DatabaseBackend, name: impl IntoIden) -> ColumnDef {
+    if backend == sea_orm::DatabaseBackend::MySql {
+        ColumnDef::new(name)
+            .custom(Alias::new("mediumblob"))
+            .not_null()
+            .to_owned()
+    } else {
+        blob(name)
+    }
 }
 
 async fn index(
@@ -153,6 +180,34 @@ impl MigrationTrait for Migration {
         )
         .await?;
 
+        use SignagePhoto as F;
+        manager
+            .create_table(
+                Table::create()
+                    .table(F::Table)
+                    .col(big_pk_auto(F::Id))
+                    .col(string_len(F::Unit, 12))
+                    // `centre`, or `sign:` and the sign's name.
+                    .col(string_len(F::Subject, 240))
+                    .col(string_len(F::Name, 200))
+                    .col(string_len(F::Mime, 64))
+                    .col(integer(F::Size))
+                    .col(string_len(F::Digest, 64))
+                    .col(photo_column(manager.get_database_backend(), F::Content))
+                    .col(string_len(F::UploadedBy, 64))
+                    .col(timestamp_with_time_zone(F::UploadedAt))
+                    .to_owned(),
+            )
+            .await?;
+        index(
+            manager,
+            "ix_signage_photo_unit",
+            F::Table,
+            vec![F::Unit.into_iden()],
+            false,
+        )
+        .await?;
+
         use ServiceProvider as P;
         manager
             .create_table(
@@ -187,6 +242,7 @@ impl MigrationTrait for Migration {
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         for table in [
             ServiceProvider::Table.into_iden(),
+            SignagePhoto::Table.into_iden(),
             SignageCleanup::Table.into_iden(),
             SignageRegistry::Table.into_iden(),
             SignRuleSet::Table.into_iden(),

@@ -275,6 +275,13 @@ pub fn pages() -> Vec<(&'static str, Access, MethodRouter<AppState>)> {
             get(signage::show).post(signage::submit),
         ),
         (
+            "/signage/photos",
+            Access::Perm(P::RecordSignage),
+            post(signage::upload_photo),
+        ),
+        // Read by whoever may read the unit's self-check (checked inside).
+        ("/signage/photos/{id}", LoggedIn, get(signage::photo)),
+        (
             "/signage/progress",
             Access::Perm(P::OverseeSignage),
             get(signage::progress),

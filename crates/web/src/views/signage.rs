@@ -70,8 +70,20 @@ pub struct SignagePage {
     rules_from: String,
     findings: Vec<FindingRow>,
     cleanup: Vec<CleanupRow>,
+    /// (id, what it shows).
+    photos: Vec<(i64, String)>,
+    /// (subject, label) a new photo may show: the centre and each recorded sign.
+    subjects: Vec<(String, String)>,
     notice: Option<String>,
     error: Option<String>,
+}
+
+/// What a photo's subject reads as.
+fn subject_label(subject: &str) -> String {
+    match subject.strip_prefix("sign:") {
+        Some(name) => format!("标牌“{name}”"),
+        None => "党群服务中心".to_owned(),
+    }
 }
 
 #[derive(Deserialize, Default)]
@@ -164,6 +176,21 @@ async fn page(
         }
     };
     let (signs, mechanisms) = rows_of(&registry);
+    let photos = jianfu_store::signage::photos(&state.db, &standing.unit.code)
+        .await?
+        .into_iter()
+        .map(|p| (p.id, subject_label(&p.subject)))
+        .collect();
+    let recorded = submitted
+        .map(|s| s.registry.signs.clone())
+        .unwrap_or_default();
+    let subjects = std::iter::once("centre".to_owned())
+        .chain(recorded.iter().map(|s| format!("sign:{}", s.name)))
+        .map(|s| {
+            let label = subject_label(&s);
+            (s, label)
+        })
+        .collect();
     let [total_area, activity_area, office_area] = areas;
     let rules_from = match standing.rules_from {
         Some(region) => jianfu_store::region::require(&state.db, &region)
@@ -202,6 +229,8 @@ async fn page(
             })
             .collect(),
         cleanup,
+        photos,
+        subjects,
         can_record: user
             .principal
             .roles
@@ -357,6 +386,59 @@ pub async fn submit(
         }
         Err((e, _)) => Err(e.into()),
     }
+}
+
+/// Keeps an uploaded photo of a sign or of the centre.
+pub async fn upload_photo(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    form: Result<axum::extract::Multipart, axum::extract::multipart::MultipartRejection>,
+) -> Result<Response, PageError> {
+    user.require(&state, Perm::RecordSignage, "/signage/photos")
+        .await?;
+    let (fields, files) = super::multipart(form).await?;
+    user.check_csrf(field(&fields, "csrf"))?;
+    let code = unit_code(&user, field(&fields, "unit"));
+    let outcome = match files.first() {
+        None => Err(Error::refused("请选择要上传的照片")),
+        Some((_, name, bytes)) => {
+            signage::add_photo(&state, &user, &code, field(&fields, "subject"), name, bytes).await
+        }
+    };
+    match outcome {
+        Ok(unit) => Ok(Redirect::to(&format!(
+            "/signage?unit={}&notice={}",
+            unit.code,
+            super::encode("照片已上传")
+        ))
+        .into_response()),
+        Err(e @ Error::Refused { .. }) => {
+            let page = page(&state, &user, &code, None, None, Some(e.to_string())).await?;
+            Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// One photo, for whoever may read the unit's self-check.
+pub async fn photo(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    axum::extract::Path(id): axum::extract::Path<i64>,
+    Query(p): Query<SignageParams>,
+) -> Result<Response, PageError> {
+    let code = unit_code(&user, &p.unit);
+    let standing = signage::standing(&state, &user, &code).await?;
+    let photo = jianfu_store::signage::photo(&state.db, &standing.unit.code, id).await?;
+    let disposition = format!("inline; filename*=UTF-8''{}", super::encode(&photo.name));
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, photo.mime),
+            (axum::http::header::CONTENT_DISPOSITION, disposition),
+        ],
+        photo.content,
+    )
+        .into_response())
 }
 
 pub struct ProgressRow {
