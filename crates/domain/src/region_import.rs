@@ -303,7 +303,7 @@ fn children_counts(
         .collect();
     let mut result: HashMap<RegionCode, u32> = written
         .iter()
-        .map(|code| (*(*code), counts.get(*code).copied().unwrap_or(0)))
+        .map(|code| (**code, counts.get(*code).copied().unwrap_or(0)))
         .collect();
     for (code, e) in existing {
         let now = counts.get(code).copied().unwrap_or(0);

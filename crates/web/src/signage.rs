@@ -220,8 +220,9 @@ pub struct Standing {
     pub rules_from: Option<RegionCode>,
 }
 
-/// `code`'s standing, for its own accounts and those overseeing its region.
-pub async fn standing(state: &AppState, user: &CurrentUser, code: &str) -> Result<Standing, Error> {
+/// The village or community `code` names, if the caller may read what it recorded: its own
+/// accounts, its township's, and those overseeing its region.
+pub async fn readable(state: &AppState, user: &CurrentUser, code: &str) -> Result<Region, Error> {
     let unit = region(state, code).await?;
     let perm = if user
         .principal
@@ -234,7 +235,12 @@ pub async fn standing(state: &AppState, user: &CurrentUser, code: &str) -> Resul
         Perm::RecordSignage
     };
     user.require_within(state, perm, &unit, "signage").await?;
-    let unit = village_level(unit)?;
+    village_level(unit)
+}
+
+/// `code`'s standing, for its own accounts and those overseeing its region.
+pub async fn standing(state: &AppState, user: &CurrentUser, code: &str) -> Result<Standing, Error> {
+    let unit = readable(state, user, code).await?;
     let submitted = jianfu_store::signage::registry(&state.db, &unit.code).await?;
     let (rules, rules_from) = rules_for(state, &unit.code).await?;
     let found = match &submitted {
@@ -259,17 +265,11 @@ pub fn keeps_rules(user: &CurrentUser) -> bool {
 }
 
 /// Sets the caller's own region's rule set: civil affairs of the city or of a district.
-pub async fn set_rules(
-    state: &AppState,
-    user: &CurrentUser,
-    rules: &RuleSet,
-) -> Result<RegionCode, Error> {
+pub async fn set_rules(state: &AppState, user: &CurrentUser, rules: &RuleSet) -> Result<(), Error> {
     user.require(state, Perm::OverseeSignage, "sign-rules")
         .await?;
     let region = user.principal.region;
-    let keeps = user.principal.roles.contains(&Role::CivilAffairs)
-        && matches!(region.level(), Level::Province | Level::County);
-    if !keeps {
+    if !keeps_rules(user) {
         return Err(Error::refused("机制牌子规则由市、区民政部门维护"));
     }
     rules.validate().map_err(Error::refused)?;
@@ -280,6 +280,5 @@ pub async fn set_rules(
         &user.principal.username,
         &user.audit_entry("signage.rules", region.as_str()),
     )
-    .await?;
-    Ok(region)
+    .await
 }

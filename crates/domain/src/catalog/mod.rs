@@ -606,7 +606,7 @@ pub fn diff(from: &DirectoryVersion, to: &DirectoryVersion) -> VersionDiff {
     let mut out = VersionDiff::default();
     for (code, item) in &new {
         match old.get(code) {
-            None => out.added.push(*(*code)),
+            None => out.added.push(**code),
             Some(before) => {
                 let changes: Vec<FieldChange> = before
                     .fields()
@@ -620,7 +620,7 @@ pub fn diff(from: &DirectoryVersion, to: &DirectoryVersion) -> VersionDiff {
                     })
                     .collect();
                 if !changes.is_empty() {
-                    out.changed.push((*(*code), changes));
+                    out.changed.push((**code, changes));
                 }
             }
         }
@@ -628,7 +628,7 @@ pub fn diff(from: &DirectoryVersion, to: &DirectoryVersion) -> VersionDiff {
     out.retired = old
         .keys()
         .filter(|c| !new.contains_key(*c))
-        .map(|c| *(*c))
+        .map(|c| **c)
         .collect();
     out
 }

@@ -181,11 +181,9 @@ async fn page(
         .into_iter()
         .map(|p| (p.id, subject_label(&p.subject)))
         .collect();
-    let recorded = submitted
-        .map(|s| s.registry.signs.clone())
-        .unwrap_or_default();
+    let recorded = submitted.iter().flat_map(|s| &s.registry.signs);
     let subjects = std::iter::once("centre".to_owned())
-        .chain(recorded.iter().map(|s| format!("sign:{}", s.name)))
+        .chain(recorded.map(|s| format!("sign:{}", s.name)))
         .map(|s| {
             let label = subject_label(&s);
             (s, label)
@@ -428,8 +426,9 @@ pub async fn photo(
     Query(p): Query<SignageParams>,
 ) -> Result<Response, PageError> {
     let code = unit_code(&user, &p.unit);
-    let standing = signage::standing(&state, &user, &code).await?;
-    let photo = jianfu_store::signage::photo(&state.db, &standing.unit.code, id).await?;
+    // Only the permission and scope: a photo needs no compliance check.
+    let unit = signage::readable(&state, &user, &code).await?;
+    let photo = jianfu_store::signage::photo(&state.db, &unit.code, id).await?;
     let disposition = format!("inline; filename*=UTF-8''{}", super::encode(&photo.name));
     Ok((
         [
@@ -813,7 +812,7 @@ pub async fn set_share(
             };
             signage::set_rules(&state, &user, &set)
                 .await
-                .map(|_| percent)
+                .map(|()| percent)
         }
         Err(_) => Err(Error::refused(format!(
             "活动区域最低占比“{raw}”不是 1 至 100 之间的整数"

@@ -10,7 +10,7 @@ use chrono::NaiveDate;
 use jianfu_domain::account::{Perm, Role};
 use jianfu_domain::catalog::DirectoryKind;
 use jianfu_domain::work_method::{ProviderFields, ProviderKind};
-use jianfu_domain::{Error, Level, Region, RegionCode};
+use jianfu_domain::{Error, Region, RegionCode};
 use jianfu_store::work_method::Provider;
 use serde::Deserialize;
 
@@ -73,32 +73,13 @@ fn manages(user: &CurrentUser) -> bool {
         || user.principal.roles.contains(&Role::CivilAffairs)
 }
 
-/// The unit asked for, once the caller may see it.
+/// The unit asked for (the caller's own when none is), once the caller may see it: as for its
+/// self-check.
 async fn unit_for(state: &AppState, user: &CurrentUser, asked: &str) -> Result<Region, Error> {
-    let code = match asked.trim() {
-        "" => user.principal.region,
-        raw => RegionCode::parse(raw)?,
-    };
-    let unit = jianfu_store::region::require(&state.db, &code).await?;
-    let perm = if user
-        .principal
-        .roles
-        .iter()
-        .any(|r| r.has(Perm::OverseeSignage))
-    {
-        Perm::OverseeSignage
-    } else {
-        Perm::RecordSignage
-    };
-    user.require_within(state, perm, &unit, "/work-methods")
-        .await?;
-    if unit.level != Level::Village {
-        return Err(Error::refused(format!(
-            "{}不是村（社区）：请选择一个村（社区）",
-            unit.name
-        )));
+    match asked.trim() {
+        "" => crate::signage::readable(state, user, user.principal.region.as_str()).await,
+        code => crate::signage::readable(state, user, code).await,
     }
-    Ok(unit)
 }
 
 async fn page(
@@ -112,22 +93,26 @@ async fn page(
     let snapshot = state.catalog.snapshot(&state.db, day).await?;
     let listed = snapshot.effective_for(DirectoryKind::PublicService, &unit, day);
     let providers = jianfu_store::work_method::serving(&state.db, &unit.code, day).await?;
-    let mut names = std::collections::BTreeMap::new();
-    for p in &providers {
-        if let std::collections::btree_map::Entry::Vacant(slot) = names.entry(p.region) {
-            let name = jianfu_store::region::require(&state.db, &p.region)
-                .await
-                .map_or_else(|_| p.region.to_string(), |r| r.name);
-            slot.insert(name);
-        }
-    }
+    // The names of the regions they serve, in one read.
+    let mut served: Vec<RegionCode> = providers.iter().map(|p| p.region).collect();
+    served.sort();
+    served.dedup();
+    let names: std::collections::BTreeMap<RegionCode, String> =
+        jianfu_store::region::get_many(&state.db, &served)
+            .await?
+            .into_iter()
+            .map(|r| (r.code, r.name))
+            .collect();
     let row = |p: &Provider| ProviderRow {
         id: p.id,
         name: p.fields.name.clone(),
         kind: p.fields.kind.label(),
         provides: p.fields.provides.clone(),
         contact: p.fields.contact.clone(),
-        scope: names.get(&p.region).cloned().unwrap_or_default(),
+        scope: names
+            .get(&p.region)
+            .cloned()
+            .unwrap_or_else(|| p.region.to_string()),
         period: match p.fields.ends_on {
             Some(end) => format!("{} 至 {end}", p.fields.starts_on),
             None => format!("{} 起", p.fields.starts_on),
