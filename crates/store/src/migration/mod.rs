@@ -18,6 +18,7 @@ mod m20261202_000012_dispatches;
 mod m20261202_000013_supervision;
 mod m20261203_000014_certificates;
 mod m20261204_000015_signage;
+mod m20261204_000016_verification_reads;
 
 pub struct Migrator;
 
@@ -40,6 +41,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000013_supervision::Migration),
             Box::new(m20261203_000014_certificates::Migration),
             Box::new(m20261204_000015_signage::Migration),
+            Box::new(m20261204_000016_verification_reads::Migration),
         ]
     }
 }
