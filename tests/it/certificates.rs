@@ -365,13 +365,27 @@ async fn a_village_issues_only_what_the_lists_allow_on_every_backend() {
         );
 
         // Logged verifications; audited acts (never the full number in the audit log).
-        app.certificates.flush(&app.db).await;
+        app.certificates.flush(&app.db, &app.keys).await;
         assert!(
             jianfu_store::certificate::verification_count(&app.db, &no)
                 .await
                 .unwrap()
                 >= 3
         );
+        // The log keeps a keyed hash of the caller's address, never the address.
+        use sea_orm::EntityTrait;
+        let logged = jianfu_store::entity::verification::Entity::find()
+            .all(&app.db)
+            .await
+            .unwrap();
+        assert!(!logged.is_empty());
+        for v in &logged {
+            assert!(
+                v.client.len() == 16 && v.client.bytes().all(|b| b.is_ascii_hexdigit()),
+                "{backend:?}: {}",
+                v.client
+            );
+        }
         let log = app.audit_log().await;
         for event in [
             "certificate.issue",

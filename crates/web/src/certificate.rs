@@ -8,7 +8,8 @@
 //! certificates verify`, not per request. Verifications are logged in batches, once a
 //! second, so the public page does not write to the database on every scan.
 
-use std::sync::{Arc, Mutex};
+use std::collections::HashMap;
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use chrono::{NaiveDate, Utc};
@@ -40,7 +41,10 @@ pub struct Desk {
     /// e.g. `https://jianfu.example.gov.cn`, without a trailing slash.
     pub public_url: String,
     limiter: RateLimiter,
-    pending: Mutex<Vec<Verified>>,
+    /// Verifications not yet logged, with the caller's address.
+    queued: Mutex<Vec<Queued>>,
+    /// Logged entries a failed write left over (their addresses hashed already).
+    unwritten: Mutex<Vec<Verified>>,
     flusher: std::sync::OnceLock<()>,
 }
 
@@ -49,7 +53,8 @@ impl Desk {
         Desk {
             public_url: public_url.trim().trim_end_matches('/').to_owned(),
             limiter: RateLimiter::per_minute(verifications_per_minute),
-            pending: Mutex::new(Vec::new()),
+            queued: Mutex::new(Vec::new()),
+            unwritten: Mutex::new(Vec::new()),
             flusher: std::sync::OnceLock::new(),
         }
     }
@@ -61,37 +66,65 @@ impl Desk {
 
     /// Queues a verification for the log; the first one starts the node's writer, which
     /// writes what has queued up once a second.
-    fn log(&self, db: &jianfu_store::DatabaseConnection, v: Verified, desk: Arc<Desk>) {
-        self.pending
+    fn log(&self, state: &AppState, v: Queued) {
+        self.queued
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .push(v);
         self.flusher.get_or_init(|| {
-            let db = db.clone();
+            let (db, keys, desk) = (
+                state.db.clone(),
+                state.keys.clone(),
+                state.certificates.clone(),
+            );
             tokio::spawn(async move {
                 loop {
                     tokio::time::sleep(Duration::from_secs(1)).await;
-                    desk.flush(&db).await;
+                    desk.flush(&db, &keys).await;
                 }
             });
         });
     }
 
-    /// Writes the queued verifications now (the writer's tick; tests call it directly).
-    pub async fn flush(&self, db: &jianfu_store::DatabaseConnection) {
-        let batch = std::mem::take(&mut *self.pending.lock().unwrap_or_else(|e| e.into_inner()));
-        if batch.is_empty() {
+    /// Writes the queued verifications now (the writer's tick; tests call it directly). The
+    /// log keeps a keyed hash of each address, not the address; hashed here, once per address
+    /// in a batch, rather than on each request's path.
+    pub async fn flush(&self, db: &jianfu_store::DatabaseConnection, keys: &jianfu_seal::KeyRing) {
+        let queued = std::mem::take(&mut *self.queued.lock().unwrap_or_else(|e| e.into_inner()));
+        let mut batch =
+            std::mem::take(&mut *self.unwritten.lock().unwrap_or_else(|e| e.into_inner()));
+        if queued.is_empty() && batch.is_empty() {
             return;
         }
+        let mut hashed: HashMap<String, String> = HashMap::new();
+        batch.extend(queued.into_iter().map(|q| {
+            Verified {
+                client: hashed
+                    .entry(q.address)
+                    .or_insert_with_key(|a| hex_prefix(&keys.mac("verify-client/1", a.as_bytes())))
+                    .clone(),
+                cert_no: q.cert_no,
+                outcome: q.outcome,
+                at: q.at,
+            }
+        }));
         if let Err(e) = jianfu_store::certificate::log_verifications(db, &batch).await {
-            // Put them back: the next tick tries again.
+            // Kept for the next tick.
             tracing::warn!(error = %e, n = batch.len(), "verification log not written");
-            self.pending
+            self.unwritten
                 .lock()
                 .unwrap_or_else(|e| e.into_inner())
                 .extend(batch);
         }
     }
+}
+
+/// A verification waiting for the log.
+struct Queued {
+    cert_no: String,
+    outcome: &'static str,
+    address: String,
+    at: chrono::DateTime<Utc>,
 }
 
 impl Default for Desk {
@@ -475,16 +508,14 @@ pub async fn verify(
         None => "forged",
         Some(s) => s.code(),
     };
-    let desk = state.certificates.clone();
     state.certificates.log(
-        &state.db,
-        Verified {
+        state,
+        Queued {
             cert_no: raw.chars().take(40).collect(),
             outcome,
-            client: hex_prefix(&state.keys.mac("verify-client/1", client.as_bytes())),
+            address: client.to_owned(),
             at: Utc::now(),
         },
-        desk,
     );
     Ok(Answer {
         cert_no: raw.to_owned(),
@@ -494,5 +525,9 @@ pub async fn verify(
 }
 
 fn hex_prefix(mac: &[u8; 32]) -> String {
-    mac[..8].iter().map(|b| format!("{b:02x}")).collect()
+    use std::fmt::Write;
+    mac[..8].iter().fold(String::with_capacity(16), |mut s, b| {
+        let _ = write!(s, "{b:02x}");
+        s
+    })
 }
