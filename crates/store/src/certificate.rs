@@ -649,8 +649,10 @@ pub struct Verified {
     pub at: DateTime<Utc>,
 }
 
-/// Writes a batch of verifications (the web layer collects them and writes every second).
+/// Writes a batch of verifications (the web layer collects them and writes every second), all
+/// or none: a batch that failed is sent again whole, so none of it may have been written.
 pub async fn log_verifications(db: &DatabaseConnection, batch: &[Verified]) -> Result<(), Error> {
+    let txn = crate::begin_write(db).await.map_err(db_error)?;
     for chunk in batch.chunks(1000) {
         check::Entity::insert_many(chunk.iter().map(|v| check::ActiveModel {
             cert_no: Set(v.cert_no.chars().take(40).collect()),
@@ -659,11 +661,11 @@ pub async fn log_verifications(db: &DatabaseConnection, batch: &[Verified]) -> R
             at: Set(v.at),
             ..Default::default()
         }))
-        .exec_without_returning(db)
+        .exec_without_returning(&txn)
         .await
         .map_err(db_error)?;
     }
-    Ok(())
+    txn.commit().await.map_err(db_error)
 }
 
 /// How many times a number was verified.
