@@ -625,11 +625,16 @@ pub async fn public(db: &DatabaseConnection, no: &str) -> Result<Option<Public>,
         // The covering index answers from one narrow B-tree; SQLite's planner prefers the
         // unique index and then reads the wide row, unless told.
         match b {
-            sea_orm::DbBackend::Sqlite => sql.replacen(
-                r#"FROM "certificate""#,
-                r#"FROM "certificate" INDEXED BY "ix_certificate_public""#,
-                1,
-            ),
+            sea_orm::DbBackend::Sqlite => {
+                let from = r#"FROM "certificate""#;
+                // A change in sea-query's output would otherwise drop the hint without a word.
+                debug_assert!(sql.contains(from), "{sql}");
+                sql.replacen(
+                    from,
+                    r#"FROM "certificate" INDEXED BY "ix_certificate_public""#,
+                    1,
+                )
+            }
             _ => sql,
         }
     });
