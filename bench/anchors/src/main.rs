@@ -4,6 +4,10 @@
 //! - `jianfu-bench-anchors sqlite-read ADDR DB_FILE [tuned]`: axum + a bare sqlx point read of one
 //!   row of the product's own `region` table, serialised as JSON; 10 connections, otherwise sqlx's
 //!   default pool options, or with `tuned` the product's own (no ping before each acquire).
+//! - `jianfu-bench-anchors certificate-read ADDR DB_FILE`: the same, reading one row of the
+//!   product's `certificate` table by its number (the columns the public verifier shows), so the
+//!   verification over a million certificates has an anchor that pays for the same table (and
+//!   reads it through the same covering index as the product).
 
 use std::str::FromStr;
 
@@ -17,13 +21,14 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePo
 #[tokio::main]
 async fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let usage = "usage: jianfu-bench-anchors hello ADDR | sqlite-read ADDR DB_FILE [tuned]";
+    let usage = "usage: jianfu-bench-anchors hello ADDR | sqlite-read ADDR DB_FILE [tuned] \
+                 | certificate-read ADDR DB_FILE";
     let (app, addr) = match args.get(1).map(String::as_str) {
         Some("hello") => (
             Router::new().route("/", get(|| async { "Hello, World!" })),
             args.get(2).expect(usage).clone(),
         ),
-        Some("sqlite-read") => {
+        Some(mode @ ("sqlite-read" | "certificate-read")) => {
             let file = args.get(3).expect(usage);
             let opts = SqliteConnectOptions::from_str(&format!("sqlite://{file}"))
                 .expect("sqlite url")
@@ -35,10 +40,13 @@ async fn main() {
                 .connect_with(opts)
                 .await
                 .expect("open database");
+            let route = if mode == "sqlite-read" {
+                get(read)
+            } else {
+                get(read_certificate)
+            };
             (
-                Router::new()
-                    .route("/read/{code}", get(read))
-                    .with_state(pool),
+                Router::new().route("/read/{key}", route).with_state(pool),
                 args.get(2).expect(usage).clone(),
             )
         }
@@ -68,6 +76,32 @@ async fn read(
         "kind": row.get::<String, _>(3),
         "parent_code": row.get::<Option<String>, _>(4),
         "children_count": row.get::<i32, _>(5),
+    });
+    Ok(value.to_string())
+}
+
+async fn read_certificate(
+    State(pool): State<SqlitePool>,
+    Path(no): Path<String>,
+) -> Result<String, StatusCode> {
+    let row = sqlx::query(
+        "SELECT cert_no, tag, status, listing, type_name, unit_name, applicant_name, issued_on \
+         FROM certificate INDEXED BY ix_certificate_public WHERE cert_no = ?",
+    )
+    .bind(no)
+    .fetch_optional(&pool)
+    .await
+    .map_err(|_| StatusCode::INTERNAL_SERVER_ERROR)?
+    .ok_or(StatusCode::NOT_FOUND)?;
+    let value = serde_json::json!({
+        "cert_no": row.get::<String, _>(0),
+        "tag": row.get::<String, _>(1),
+        "status": row.get::<String, _>(2),
+        "listing": row.get::<String, _>(3),
+        "type_name": row.get::<String, _>(4),
+        "issuer": row.get::<String, _>(5),
+        "applicant": row.get::<String, _>(6),
+        "issued_on": row.get::<String, _>(7),
     });
     Ok(value.to_string())
 }
