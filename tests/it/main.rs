@@ -19,6 +19,7 @@ mod cli;
 mod crash;
 mod dispatch_check;
 mod import;
+mod inspections;
 mod pages;
 mod refinements;
 mod regions_api;

@@ -145,6 +145,15 @@ pub enum Perm {
     /// See compliance, clean-up lists and progress in one's region; civil affairs of the city
     /// or a district also keeps the sign rules (civil affairs, township officers, inspectors).
     OverseeSignage,
+    /// Run inspections: form joint groups, plan and seal visits, record findings, issue and
+    /// verify rectifications (inspectors).
+    Inspect,
+    /// Report on a rectification of one's unit: the measures taken and the evidence (the
+    /// village worker for the own unit, a township officer for its units).
+    Rectify,
+    /// Follow inspections, rectifications and the campaign in one's region (civil affairs,
+    /// approvers, township officers, inspectors).
+    FollowCampaign,
 }
 
 impl Role {
@@ -180,6 +189,12 @@ impl Role {
                 | (
                     Role::CivilAffairs | Role::TownshipOfficer | Role::Inspector,
                     Perm::OverseeSignage
+                )
+                | (Role::Inspector, Perm::Inspect)
+                | (Role::VillageWorker | Role::TownshipOfficer, Perm::Rectify)
+                | (
+                    Role::CivilAffairs | Role::Approver | Role::TownshipOfficer | Role::Inspector,
+                    Perm::FollowCampaign
                 )
         ) || (perm == Perm::ViewUnits && !self.is_administrator())
     }

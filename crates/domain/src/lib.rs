@@ -4,13 +4,16 @@
 pub mod account;
 pub mod admission;
 pub mod audit;
+pub mod campaign;
 pub mod catalog;
 pub mod certificate;
 pub mod delivery;
 pub mod department;
 pub mod error;
+pub mod inspection;
 pub mod notice;
 pub mod page;
+pub mod rectification;
 pub mod region;
 pub mod region_import;
 pub mod signage;

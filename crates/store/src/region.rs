@@ -121,6 +121,28 @@ pub async fn children(
     paged(db, query, page).await
 }
 
+/// The units in force of `level` below `code`, in code order (a city's districts).
+pub async fn below_at(
+    db: &DatabaseConnection,
+    code: &RegionCode,
+    level: Level,
+) -> Result<Vec<Region>, Error> {
+    let (lo, hi) = subtree_range(code);
+    Ok(Entity::find()
+        .filter(in_force())
+        .filter(Column::Level.eq(level.as_str()))
+        .filter(Column::Code.gt(lo))
+        .filter(Column::Code.lte(hi))
+        .order_by(Column::Code, Order::Asc)
+        .limit(MAX_UNITS_WITHIN)
+        .all(db)
+        .await
+        .map_err(db_error)?
+        .into_iter()
+        .map(to_domain)
+        .collect())
+}
+
 /// The chain from the province down to the unit itself.
 pub async fn ancestors(db: &DatabaseConnection, region: &Region) -> Result<Vec<Region>, Error> {
     let mut codes = Vec::new();

@@ -9,6 +9,7 @@ pub mod auth;
 pub mod certificate;
 pub mod dispatch;
 pub mod error;
+pub mod inspection;
 mod limit;
 pub mod regions;
 pub mod report;

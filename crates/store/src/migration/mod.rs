@@ -19,6 +19,7 @@ mod m20261202_000013_supervision;
 mod m20261203_000014_certificates;
 mod m20261204_000015_signage;
 mod m20261204_000016_verification_reads;
+mod m20261208_000017_inspections;
 
 pub struct Migrator;
 
@@ -42,6 +43,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000014_certificates::Migration),
             Box::new(m20261204_000015_signage::Migration),
             Box::new(m20261204_000016_verification_reads::Migration),
+            Box::new(m20261208_000017_inspections::Migration),
         ]
     }
 }

@@ -7,6 +7,7 @@ pub(crate) mod catalog;
 mod certificates;
 mod dispatches;
 mod health;
+mod inspections;
 mod me;
 pub(crate) mod regions;
 mod reports;
@@ -37,6 +38,7 @@ use crate::error::ApiError;
         (name = "任务派发", description = "派发审查：任务须引用现行指导目录事项（按派发对象所在区的细化）或准入事项，由责任部门（或其上级、本街道乡镇）派发，适用于派发对象的类别、在准入范围和期限内。`check` 只审查、不派发，逐个村（社区）返回结论（allowed 准予、flagged 提示核查、blocked 不予派发）和全部理由"),
         (name = "证明事项", description = "村（社区）出具证明：只出具现行可出具证明事项清单内的证明；不应出具清单内的、两张清单均未列入的（本地区允许经居民协商的除外）不予出具，返回 422 `certificate_not_allowed` 和 `guidance`（办理指引），拒绝同样记录要求开具单位。证明编号为“单位代码-年份-序号”，二维码指向公开核验页 `/verify/{编号}?t=校验码`（`Accept: application/json` 时返回 JSON）"),
         (name = "机制牌子", description = "村（社区）工作机制、标牌和党群服务中心的摸排自查：`PUT` 整体提交本单位的工作机制、内外部标牌和党群服务中心面积，按所在区（或市）的规则逐项检查；天津默认规则为外部“一横四竖两标识”、内部只为机制牌子目录中的机制挂牌、村（居）民活动区域不低于总建筑面积的 60%、未经准入不设工作机制和专人专岗。每个问题列入本单位清理整改清单，限期 20 个工作日"),
+        (name = "检查评估", description = "检查评估与整改：联合检查组（民政、组织、农村工作部门）按区分层抽样（SplitMix64，记录随机种子，可复现）制定明察或暗访计划；暗访计划封存时把计划原文与随机数的 SM3 摘要记入审计链，检查结束后公开原文供核对。检查发现下达整改，限期（工作日）内由责任单位报送整改情况和佐证材料，检查组核查销号；逾期的次日起上报上一级，此后每 5 个工作日再上报一级，直至市级。时间安排按五个阶段计算完成标准"),
         (name = "目录调整", description = "指导目录的动态调整和区级细化：起草、导入、审核、审批、发布。市级民政部门调整市级目录，区民政部门细化本区目录，各自只办理本级的调整。使用会话 Cookie 调用时，修改类请求须在 `X-CSRF-Token` 头中携带会话的防伪令牌")
     ),
     components(schemas(crate::error::ErrorBody)),
@@ -95,11 +97,20 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(certificates::types))
         .routes(routes!(signage::get, signage::put))
         .routes(routes!(signage::compliance))
+        .routes(routes!(inspections::create_group))
+        .routes(routes!(inspections::create_plan))
+        .routes(routes!(inspections::plan))
+        .routes(routes!(inspections::act_on_plan))
+        .routes(routes!(inspections::add_finding))
+        .routes(routes!(inspections::issue))
+        .routes(routes!(inspections::rectifications))
+        .routes(routes!(inspections::act_on_rectification))
+        .routes(routes!(inspections::campaign))
 }
 
 /// Who may call each API route; the route coverage test checks every documented route is here
 /// and enforced.
-pub const ACCESS: [(&str, crate::views::Access); 35] = [
+pub const ACCESS: [(&str, crate::views::Access); 44] = [
     ("/healthz", crate::views::Access::Public),
     ("/api/v1/regions", crate::views::Access::Public),
     ("/api/v1/regions/{code}", crate::views::Access::Public),
@@ -187,6 +198,41 @@ pub const ACCESS: [(&str, crate::views::Access); 35] = [
     (
         "/api/v1/regions/{code}/compliance",
         crate::views::Access::LoggedIn,
+    ),
+    (
+        "/api/v1/inspections/groups",
+        crate::views::Access::Perm(jianfu_domain::account::Perm::Inspect),
+    ),
+    (
+        "/api/v1/inspections/plans",
+        crate::views::Access::Perm(jianfu_domain::account::Perm::Inspect),
+    ),
+    // The plan's group, or those following the campaign once it is disclosed (checked inside).
+    (
+        "/api/v1/inspections/plans/{id}",
+        crate::views::Access::LoggedIn,
+    ),
+    (
+        "/api/v1/inspections/plans/{id}/actions/{action}",
+        crate::views::Access::Perm(jianfu_domain::account::Perm::Inspect),
+    ),
+    (
+        "/api/v1/inspections/plans/{id}/findings",
+        crate::views::Access::Perm(jianfu_domain::account::Perm::Inspect),
+    ),
+    (
+        "/api/v1/inspections/findings/{id}/rectification",
+        crate::views::Access::Perm(jianfu_domain::account::Perm::Inspect),
+    ),
+    // The responsible units and those above them, and the group's inspectors (checked inside).
+    ("/api/v1/rectifications", crate::views::Access::LoggedIn),
+    (
+        "/api/v1/rectifications/{id}/actions/{action}",
+        crate::views::Access::LoggedIn,
+    ),
+    (
+        "/api/v1/campaign",
+        crate::views::Access::Perm(jianfu_domain::account::Perm::FollowCampaign),
     ),
 ];
 

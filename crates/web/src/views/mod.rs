@@ -6,12 +6,15 @@ mod admin;
 mod admissions;
 mod admitted;
 mod calendar;
+mod campaign;
 mod catalog;
 mod certificates;
 mod dispatches;
 mod home;
+mod inspections;
 mod notices;
 mod notifications;
+mod rectifications;
 mod regions;
 mod reports;
 mod session;
@@ -308,6 +311,62 @@ pub fn pages() -> Vec<(&'static str, Access, MethodRouter<AppState>)> {
             get(work_methods::show).post(work_methods::add),
         ),
         ("/work-methods/{id}/end", LoggedIn, post(work_methods::end)),
+        (
+            "/inspections",
+            Access::Perm(P::FollowCampaign),
+            get(inspections::index),
+        ),
+        (
+            "/inspections/groups",
+            Access::Perm(P::Inspect),
+            post(inspections::create_group),
+        ),
+        (
+            "/inspections/plans",
+            Access::Perm(P::Inspect),
+            post(inspections::create_plan),
+        ),
+        // The plan's group, or those following the campaign once it is disclosed (checked inside).
+        (
+            "/inspections/plans/{id}",
+            LoggedIn,
+            get(inspections::show_plan),
+        ),
+        (
+            "/inspections/plans/{id}/act",
+            Access::Perm(P::Inspect),
+            post(inspections::act_plan),
+        ),
+        (
+            "/inspections/plans/{id}/redraw",
+            Access::Perm(P::Inspect),
+            post(inspections::redraw),
+        ),
+        (
+            "/inspections/plans/{id}/findings",
+            Access::Perm(P::Inspect),
+            post(inspections::add_finding),
+        ),
+        (
+            "/inspections/findings/{id}/rectification",
+            Access::Perm(P::Inspect),
+            post(inspections::issue),
+        ),
+        // Whoever may read the finding's plan or its rectification (checked inside).
+        ("/inspections/files/{id}", LoggedIn, get(inspections::file)),
+        // The responsible unit and those above it, and the group's inspectors (checked inside).
+        ("/rectifications", LoggedIn, get(rectifications::list)),
+        ("/rectifications/{id}", LoggedIn, get(rectifications::show)),
+        (
+            "/rectifications/{id}/act",
+            LoggedIn,
+            post(rectifications::act),
+        ),
+        (
+            "/campaign",
+            Access::Perm(P::FollowCampaign),
+            get(campaign::show).post(campaign::set),
+        ),
         ("/verify", Public, get(certificates::verify_form)),
         ("/verify/{no}", Public, get(certificates::verify)),
         ("/notifications", LoggedIn, get(notifications::list)),
@@ -465,6 +524,18 @@ impl Nav {
             }
             if p.roles.iter().any(|r| r.has(Perm::OverseeSignage)) {
                 menu.push(("机制牌子整改进度", "/signage/progress".into()));
+            }
+            if p.roles.iter().any(|r| r.has(Perm::FollowCampaign)) {
+                menu.push(("检查评估", "/inspections".into()));
+            }
+            if p.roles
+                .iter()
+                .any(|r| r.has(Perm::FollowCampaign) || r.has(Perm::Rectify))
+            {
+                menu.push(("整改", "/rectifications".into()));
+            }
+            if p.roles.iter().any(|r| r.has(Perm::FollowCampaign)) {
+                menu.push(("时间安排", "/campaign".into()));
             }
             if p.roles.iter().any(|r| r.has(Perm::Supervise)) {
                 menu.push(("异议处理", "/disputes".into()));
