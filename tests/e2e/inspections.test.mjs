@@ -2,7 +2,8 @@
 // visit; the seal (an SM3 digest) is shown while the plan is hidden, the plan after the visit
 // with the digest checked; a finding is recorded with a photo and becomes a rectification; the
 // community reports what it did with evidence on a phone; the inspector verifies and closes it;
-// the campaign page shows the phase in force with its criteria.
+// the campaign page shows the phase in force with its criteria; city civil affairs drafts a notice
+// on the inspection results, the approver approves it, it is published and its PDF renders.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -19,6 +20,8 @@ before(async () => {
     users: [
       { username: 'jc.wang', role: 'inspector', region: '120000000000', password: PASSWORD },
       { username: 'sq.li', role: 'village_worker', region: COMMUNITY, password: PASSWORD },
+      { username: 'mz.city', role: 'civil_affairs', region: '120000000000', password: PASSWORD },
+      { username: 'sp.city', role: 'approver', region: '120000000000', password: PASSWORD },
     ],
   });
   browser = await startBrowser();
@@ -136,4 +139,30 @@ test('an unannounced visit is sealed, revealed, rectified and verified', async (
   assert.match(await inspector.textContent('tr[data-phase=rectification]'), /整改销号率不低于 95%：100\.0%（1\/1）/);
   assert.match(await inspector.textContent('tr[data-phase=inspection]'), /各区均已完成至少一次检查：1\/16 个区/);
   await inspector.screenshot({ path: join(shots, 'campaign.png'), fullPage: true });
+
+  // A notice on the inspection results: drafted, approved, published, its PDF rendered.
+  const mz = await login(await browser.newContext({ locale: 'zh-CN' }), 'mz.city');
+  await mz.click('nav.mainnav >> text="通报"');
+  await mz.waitForURL(/\/notice-drafts$/);
+  await mz.selectOption('#draft select[name=subject]', 'inspections');
+  await mz.click('button:has-text("起草通报")');
+  await mz.waitForURL(/\/notices\/\d+$/);
+  const id = mz.url().match(/\/notices\/(\d+)$/)[1];
+  const draft = await mz.textContent('#document');
+  assert.match(draft, /村（社区）减负工作检查评估情况的通报/);
+  assert.match(draft, /（一）和平区：检查1个村（社区），“党群服务中心外挂牌子是否符合“一横四竖两标识””1个；已下达整改1个，已销号1个。/);
+  assert.doesNotMatch(draft, /花园路/, 'a public notice names no unit');
+  await mz.click('button[value=submit]');
+  await mz.waitForSelector('text=已提交审批');
+  const sp = await login(await browser.newContext({ locale: 'zh-CN' }), 'sp.city');
+  await sp.goto(`${server.base}/notices/${id}`);
+  await sp.click('button[value=approve]');
+  await sp.waitForSelector('text=已批准印发');
+  await mz.goto(`${server.base}/notices/${id}`);
+  await mz.click('button[value=publish]');
+  await mz.waitForSelector('text=已公开发布');
+  const pdf = await fetch(`${server.base}/notices/${id}/pdf`);
+  assert.equal(pdf.status, 200);
+  const bytes = Buffer.from(await pdf.arrayBuffer());
+  assert.equal(bytes.subarray(0, 4).toString(), '%PDF');
 });

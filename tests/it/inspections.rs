@@ -275,6 +275,41 @@ async fn a_sealed_plan_is_drawn_again_from_its_seed_and_proved_after_the_visits_
             )
             .await;
         assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+
+        // A notice on the period's inspection results counts units and problems by district
+        // and names no unit.
+        let today = jianfu_domain::beijing_date(chrono::Utc::now());
+        let new = jianfu_store::notice::NewNotice {
+            region: jianfu_domain::RegionCode::parse(CITY).unwrap(),
+            issuer: "天津市民政局".into(),
+            prefix: "津民减负通".into(),
+            addressee: "各区民政局".into(),
+            period_from: today - chrono::Duration::days(30),
+            period_to: today,
+            drafter: "mz.city".into(),
+            drafter_name: "市民政局经办人".into(),
+            subject: jianfu_domain::notice::NoticeSubject::Inspections,
+        };
+        let audit = jianfu::bootstrap::system_entry("notice.draft", "notice", None);
+        let id = jianfu_store::notice::draft(&app.db, &new, &audit)
+            .await
+            .unwrap();
+        let (n, covered) = jianfu_store::notice::get(&app.db, id).await.unwrap();
+        assert!(covered.is_empty());
+        assert_eq!(n.subject, "inspections");
+        assert!(n.title.contains("检查评估情况的通报"), "{}", n.title);
+        assert!(
+            n.body.contains("共检查1个区的2个村（社区），发现问题1个"),
+            "{}",
+            n.body
+        );
+        assert!(
+            n.body.contains("（一）和平区：检查2个村（社区）"),
+            "{}",
+            n.body
+        );
+        assert!(n.body.contains("已下达整改1个，已销号0个"), "{}", n.body);
+        assert!(!n.body.contains(&unit), "no unit is named");
         app.finish().await;
     }
 }

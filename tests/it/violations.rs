@@ -322,6 +322,7 @@ async fn a_notice_is_drafted_from_the_ledger_numbered_on_approval_and_public_onc
             period_to: today,
             drafter: "hp.mz".into(),
             drafter_name: "区民政局经办人".into(),
+            subject: jianfu_domain::notice::NoticeSubject::Violations,
         };
         let id = notice::draft(&app.db, &new, &audit).await.unwrap();
         let (n, covered) = notice::get(&app.db, id).await.unwrap();

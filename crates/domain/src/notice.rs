@@ -260,6 +260,97 @@ pub fn draft(from: NaiveDate, to: NaiveDate, offenders: &[Offender]) -> DraftTex
     DraftText { title, body }
 }
 
+/// What a notice reports on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NoticeSubject {
+    /// Tasks pushed down against the directories (the violation ledger).
+    Violations,
+    /// The results of the inspections completed in the period.
+    Inspections,
+}
+
+impl NoticeSubject {
+    pub const ALL: [NoticeSubject; 2] = [NoticeSubject::Violations, NoticeSubject::Inspections];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            NoticeSubject::Violations => "violations",
+            NoticeSubject::Inspections => "inspections",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            NoticeSubject::Violations => "违规派发情况",
+            NoticeSubject::Inspections => "检查评估结果",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<NoticeSubject> {
+        NoticeSubject::ALL.into_iter().find(|s| s.code() == code)
+    }
+}
+
+/// One district's inspections of the period, as a notice on inspection results reports them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Inspected {
+    pub district: String,
+    pub units: usize,
+    /// The problems found, by checklist question, most frequent first.
+    pub problems: Vec<(String, usize)>,
+    pub rectifications: usize,
+    pub closed: usize,
+}
+
+/// Drafts a notice on the inspections completed in `from`–`to`. Units are counted, not named:
+/// the notice is public and is about the districts' and departments' work.
+pub fn draft_inspections(from: NaiveDate, to: NaiveDate, districts: &[Inspected]) -> DraftText {
+    let period = format!("{}至{}", written_date(from), written_date(to));
+    let title = format!("关于{period}村（社区）减负工作检查评估情况的通报");
+    let units: usize = districts.iter().map(|d| d.units).sum();
+    let found: usize = districts
+        .iter()
+        .flat_map(|d| d.problems.iter().map(|(_, n)| n))
+        .sum();
+    let mut body = format!(
+        "按照村（社区）减负工作安排，联合检查组采取明察暗访方式，对{period}各区村（社区）组织工作事务、\
+         机制牌子和证明事项规范情况进行了检查评估。现将有关情况通报如下。\n"
+    );
+    if districts.is_empty() {
+        body.push_str("一、基本情况\n通报期内没有完成的检查。\n");
+    } else {
+        body.push_str(&format!(
+            "一、基本情况\n通报期内共检查{}个区的{units}个村（社区），发现问题{found}个。\n二、各区情况\n",
+            districts.len()
+        ));
+        for (n, d) in districts.iter().enumerate() {
+            let problems = if d.problems.is_empty() {
+                "未发现问题".to_owned()
+            } else {
+                d.problems
+                    .iter()
+                    .map(|(q, c)| format!("“{q}”{c}个"))
+                    .collect::<Vec<_>>()
+                    .join("，")
+            };
+            body.push_str(&format!(
+                "（{}）{}：检查{}个村（社区），{problems}；已下达整改{}个，已销号{}个。\n",
+                chinese_number(n + 1),
+                d.district,
+                d.units,
+                d.rectifications,
+                d.closed
+            ));
+        }
+    }
+    body.push_str(&format!(
+        "{}、工作要求\n各区要督促有关单位对照问题逐项整改，在规定期限内报送整改情况和佐证材料，\
+         整改完成一个销号一个；对逾期未整改、问题反复出现的，将予以通报并按规定移交有关部门追责问责。\n",
+        if districts.is_empty() { "二" } else { "三" }
+    ));
+    DraftText { title, body }
+}
+
 /// 1 → "一", 12 → "十二", 21 → "二十一" (to 99: a notice lists fewer offenders).
 fn chinese_number(n: usize) -> String {
     const DIGITS: [&str; 10] = ["零", "一", "二", "三", "四", "五", "六", "七", "八", "九"];
@@ -285,6 +376,31 @@ mod tests {
 
     fn day(s: &str) -> NaiveDate {
         NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    #[test]
+    fn an_inspection_notice_counts_units_and_problems_by_district() {
+        let d = Inspected {
+            district: "和平区".into(),
+            units: 2,
+            problems: vec![("党群服务中心外挂牌子是否符合“一横四竖两标识”".into(), 1)],
+            rectifications: 1,
+            closed: 1,
+        };
+        let t = draft_inspections(day("2026-12-01"), day("2026-12-31"), &[d]);
+        assert_eq!(
+            t.title,
+            "关于2026年12月1日至2026年12月31日村（社区）减负工作检查评估情况的通报"
+        );
+        assert!(
+            t.body.contains("共检查1个区的2个村（社区），发现问题1个"),
+            "{}",
+            t.body
+        );
+        assert!(t.body.contains("（一）和平区：检查2个村（社区），“党群服务中心外挂牌子是否符合“一横四竖两标识””1个；已下达整改1个，已销号1个。"), "{}", t.body);
+        assert!(t.body.contains("三、工作要求"));
+        let empty = draft_inspections(day("2026-12-01"), day("2026-12-31"), &[]);
+        assert!(empty.body.contains("没有完成的检查") && empty.body.contains("二、工作要求"));
     }
 
     #[test]

@@ -949,3 +949,96 @@ pub async fn act(
     )
     .await
 }
+
+/// The plans completed between `from` and `to` (Beijing days) in `within`, by district: units
+/// visited, problems found by checklist question, rectifications issued and closed.
+pub async fn inspected<C: ConnectionTrait>(
+    conn: &C,
+    within: &RegionCode,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<Vec<jianfu_domain::notice::Inspected>, Error> {
+    use std::collections::BTreeMap;
+    let plans: Vec<i64> = plan::Entity::find()
+        .filter(plan::Column::Stage.eq(PlanStage::Completed.code()))
+        .all(conn)
+        .await
+        .map_err(db_error)?
+        .into_iter()
+        .filter(|p| {
+            p.completed_at
+                .map(jianfu_domain::beijing_date)
+                .is_some_and(|d| from <= d && d <= to)
+        })
+        .map(|p| p.id)
+        .collect();
+    let in_scope = |unit: &str| unit.starts_with(within.short());
+    let district_of = |unit: &str| {
+        RegionCode::parse(unit)
+            .ok()
+            .and_then(|u| u.county())
+            .unwrap_or(*within)
+    };
+    #[derive(Default)]
+    struct Tally {
+        units: std::collections::BTreeSet<String>,
+        problems: BTreeMap<String, usize>,
+        rectifications: usize,
+        closed: usize,
+    }
+    let mut by: BTreeMap<RegionCode, Tally> = BTreeMap::new();
+    for v in visits_of(conn, &plans).await? {
+        if in_scope(&v.unit) {
+            by.entry(district_of(&v.unit))
+                .or_default()
+                .units
+                .insert(v.unit);
+        }
+    }
+    if !plans.is_empty() {
+        let found = finding::Entity::find()
+            .filter(finding::Column::PlanId.is_in(plans.iter().copied()))
+            .all(conn)
+            .await
+            .map_err(db_error)?;
+        let ids: Vec<i64> = found.iter().map(|f| f.id).collect();
+        let rects = if ids.is_empty() {
+            Vec::new()
+        } else {
+            rect::Entity::find()
+                .filter(rect::Column::FindingId.is_in(ids))
+                .all(conn)
+                .await
+                .map_err(db_error)?
+        };
+        for f in found.iter().filter(|f| in_scope(&f.unit)) {
+            let question = jianfu_domain::inspection::check_item(&f.item_code)
+                .map_or_else(|| f.item_code.clone(), |i| i.question.to_owned());
+            let t = by.entry(district_of(&f.unit)).or_default();
+            *t.problems.entry(question).or_default() += 1;
+            if let Some(r) = rects.iter().find(|r| r.finding_id == f.id) {
+                t.rectifications += 1;
+                t.closed += usize::from(r.stage == RectStage::Closed.code());
+            }
+        }
+    }
+    let codes: Vec<RegionCode> = by.keys().copied().collect();
+    let names = crate::region::get_many(conn, &codes).await?;
+    Ok(by
+        .into_iter()
+        .map(|(code, t)| {
+            let mut problems: Vec<(String, usize)> = t.problems.into_iter().collect();
+            problems.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+            jianfu_domain::notice::Inspected {
+                district: names
+                    .iter()
+                    .find(|r| r.code == code)
+                    .map_or_else(|| code.to_string(), |r| r.name.clone()),
+                units: t.units.len(),
+                problems,
+                rectifications: t.rectifications,
+                closed: t.closed,
+            }
+        })
+        .collect())
+}

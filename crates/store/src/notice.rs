@@ -11,7 +11,9 @@ use sea_orm::{
 
 use jianfu_domain::account::Role;
 use jianfu_domain::audit::AuditEntry;
-use jianfu_domain::notice::{self, NoticeAction, NoticeError, NoticeStage, Offender};
+use jianfu_domain::notice::{
+    self, NoticeAction, NoticeError, NoticeStage, NoticeSubject, Offender,
+};
 use jianfu_domain::violation;
 use jianfu_domain::{Error, Page, PageRequest, RegionCode};
 
@@ -32,6 +34,7 @@ pub struct NewNotice {
     pub period_to: NaiveDate,
     pub drafter: String,
     pub drafter_name: String,
+    pub subject: NoticeSubject,
 }
 
 /// Offenders at most named in one draft; the rest are left to the drafter.
@@ -93,17 +96,29 @@ pub async fn draft(
     }
     let txn = crate::begin_write(db).await.map_err(db_error)?;
     // Read in the write transaction: the draft covers exactly the entries it links.
-    let found = crate::violation::all(
-        &txn,
-        &ViolationFilter {
-            within: Some(new.region),
-            from: Some(new.period_from),
-            to: Some(new.period_to),
-            ..Default::default()
-        },
-    )
-    .await?;
-    let text = notice::draft(new.period_from, new.period_to, &offenders(&found));
+    let (found, text) = match new.subject {
+        NoticeSubject::Violations => {
+            let found = crate::violation::all(
+                &txn,
+                &ViolationFilter {
+                    within: Some(new.region),
+                    from: Some(new.period_from),
+                    to: Some(new.period_to),
+                    ..Default::default()
+                },
+            )
+            .await?;
+            let text = notice::draft(new.period_from, new.period_to, &offenders(&found));
+            (found, text)
+        }
+        NoticeSubject::Inspections => {
+            let districts =
+                crate::inspection::inspected(&txn, &new.region, new.period_from, new.period_to)
+                    .await?;
+            let text = notice::draft_inspections(new.period_from, new.period_to, &districts);
+            (Vec::new(), text)
+        }
+    };
     let now = Utc::now();
     let id = row::Entity::insert(row::ActiveModel {
         region: Set(new.region.as_str().to_owned()),
@@ -126,6 +141,7 @@ pub async fn draft(
         published_at: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
+        subject: Set(new.subject.code().to_owned()),
         ..Default::default()
     })
     .exec(&txn)
@@ -146,6 +162,7 @@ pub async fn draft(
         after: Some(
             serde_json::json!({
                 "period": [new.period_from, new.period_to],
+                "subject": new.subject.code(),
                 "violations": found.len(),
                 "stage": NoticeStage::Draft.code(),
             })

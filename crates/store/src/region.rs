@@ -97,7 +97,10 @@ pub async fn roots(db: &DatabaseConnection) -> Result<Vec<Region>, Error> {
 }
 
 /// The units in force among `codes`, by code (codes not in force are simply not returned).
-pub async fn get_many(db: &DatabaseConnection, codes: &[RegionCode]) -> Result<Vec<Region>, Error> {
+pub async fn get_many<C: sea_orm::ConnectionTrait>(
+    db: &C,
+    codes: &[RegionCode],
+) -> Result<Vec<Region>, Error> {
     let codes = codes.iter().map(|c| c.as_str().to_owned());
     let rows = Entity::find()
         .filter(in_force())

@@ -3,7 +3,7 @@
 //! plan the digest registered when it was sealed and the text it was taken of (shown only
 //! once the plan is complete); the visits a plan makes; findings against the checklist; the
 //! rectification each finding becomes, with its steps; the evidence files of both; and the
-//! campaign's phase dates and any override, per region.
+//! campaign's phase dates and any override, per region; and what a notice reports on.
 
 use sea_orm_migration::{prelude::*, schema::*};
 
@@ -105,6 +105,12 @@ enum InspectionEvidence {
     Content,
     UploadedBy,
     UploadedAt,
+}
+
+#[derive(DeriveIden)]
+enum Notice {
+    Table,
+    Subject,
 }
 
 #[derive(DeriveIden)]
@@ -369,6 +375,15 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
+        // A notice reports on violations (as before) or on inspection results.
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(Notice::Table)
+                    .add_column(string_len(Notice::Subject, 16).default("violations"))
+                    .to_owned(),
+            )
+            .await?;
         index(
             manager,
             "ux_campaign_setting_region",
@@ -380,6 +395,14 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(Notice::Table)
+                    .drop_column(Notice::Subject)
+                    .to_owned(),
+            )
+            .await?;
         for table in [
             CampaignSetting::Table.into_iden(),
             InspectionEvidence::Table.into_iden(),

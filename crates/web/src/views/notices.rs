@@ -11,7 +11,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{Datelike, NaiveDate};
 use jianfu_domain::account::{Perm, Role};
-use jianfu_domain::notice::{self, NoticeAction, NoticeStage};
+use jianfu_domain::notice::{self, NoticeAction, NoticeStage, NoticeSubject};
 use jianfu_domain::{Error, Level, PageRequest, RegionCode};
 use jianfu_store::notice::{Actor, NewNotice, Notice, NoticeText, Step};
 use serde::Deserialize;
@@ -190,6 +190,8 @@ pub async fn create(
             period_to: day("to", "通报期间的结束日期")?,
             drafter: user.principal.username.clone(),
             drafter_name: user.principal.display_name.clone(),
+            subject: NoticeSubject::from_code(field(&form, "subject"))
+                .unwrap_or(NoticeSubject::Violations),
         };
         let audit = user.audit_entry("notice.draft", "notice");
         jianfu_store::notice::draft(&state.db, &new, &audit).await
