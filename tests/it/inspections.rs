@@ -571,8 +571,37 @@ async fn the_campaign_phase_follows_the_dates_and_an_override_is_audited() {
     app.account("mz.city", CITY, &[Role::CivilAffairs], None)
         .await;
     let civil = app.login("mz.city", PASSWORD).await.unwrap();
+    // One task sent within the directory and one citing nothing (blocked, on the ledger).
+    let wj = app
+        .token(
+            "hp.wj",
+            "120101",
+            Role::DepartmentOfficer,
+            Some("120101000000-007"),
+        )
+        .await;
+    for cites in [
+        serde_json::json!({ "item_code": "XZ-008" }),
+        serde_json::json!({}),
+    ] {
+        let task = serde_json::json!({
+            "title": "开展冬春季传染病防控宣传", "body": "请各社区张贴宣传材料",
+            "cites": cites, "targets": ["120101001001", "120101001002"],
+        });
+        let r = app
+            .call("POST", "/api/v1/dispatches", &wj, Some(task))
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    }
     let page = app.get_as("/campaign", &civil).await;
     assert_eq!(page.status, StatusCode::OK);
+    let departments = &page.body[page.body.find("department-progress").unwrap()..];
+    let row =
+        &departments[departments.find("<tr><td>").unwrap()..departments.find("</tbody>").unwrap()];
+    assert!(
+        row.contains(r#"<td class="num">2</td><td class="num">2</td><td class="num">2</td><td class="num">1</td>"#),
+        "two dispatches, two units reached, two blocked, one ledger entry (for both units): {row}"
+    );
     assert!(
         page.body.contains("当前阶段：<strong>巩固提升</strong>"),
         "the plan's dates put 2026 in consolidation"

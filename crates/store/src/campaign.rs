@@ -254,3 +254,89 @@ pub async fn facts(
         rectifications_overdue: overdue as u64,
     })
 }
+
+/// One department's share of the campaign: what it sent down since `from` and how much of
+/// it the gateway or the villages found outside the directories.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DepartmentProgress {
+    pub department: String,
+    pub name: String,
+    pub dispatches: u64,
+    /// Deliveries that reached units (allowed or flagged).
+    pub delivered: u64,
+    /// Deliveries the gateway refused.
+    pub blocked: u64,
+    /// Entries of the violation ledger (blocked dispatches, reports, upheld disputes).
+    pub violations: u64,
+}
+
+/// The departments of `within` that sent anything down or are on the ledger between `from`
+/// and `to`, most violations first.
+pub async fn departments(
+    db: &DatabaseConnection,
+    within: &RegionCode,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<Vec<DepartmentProgress>, Error> {
+    use crate::entity::{dispatch, violation};
+    let prefix = within.short();
+    let sent: Vec<(String, String, i32, i32, i32)> = dispatch::Entity::find()
+        .select_only()
+        .columns([
+            dispatch::Column::SenderDepartment,
+            dispatch::Column::SenderName,
+            dispatch::Column::Allowed,
+            dispatch::Column::Flagged,
+            dispatch::Column::Blocked,
+        ])
+        .filter(dispatch::Column::SenderRegion.starts_with(prefix))
+        .filter(dispatch::Column::Day.gte(from))
+        .filter(dispatch::Column::Day.lte(to))
+        .into_tuple()
+        .all(db)
+        .await
+        .map_err(db_error)?;
+    let ledger: Vec<(String, String)> = violation::Entity::find()
+        .select_only()
+        .columns([
+            violation::Column::Department,
+            violation::Column::DepartmentName,
+        ])
+        .filter(violation::Column::Region.starts_with(prefix))
+        .filter(violation::Column::Day.gte(from))
+        .filter(violation::Column::Day.lte(to))
+        .into_tuple()
+        .all(db)
+        .await
+        .map_err(db_error)?;
+    let mut by: std::collections::BTreeMap<String, DepartmentProgress> = Default::default();
+    let count = |n: i32| u64::try_from(n).unwrap_or(0);
+    for (department, name, allowed, flagged, blocked) in sent {
+        let p = by
+            .entry(department.clone())
+            .or_insert_with(|| DepartmentProgress {
+                department,
+                name,
+                ..Default::default()
+            });
+        p.dispatches += 1;
+        p.delivered += count(allowed) + count(flagged);
+        p.blocked += count(blocked);
+    }
+    for (department, name) in ledger {
+        by.entry(department.clone())
+            .or_insert_with(|| DepartmentProgress {
+                department,
+                name,
+                ..Default::default()
+            })
+            .violations += 1;
+    }
+    let mut out: Vec<DepartmentProgress> = by.into_values().collect();
+    out.sort_by(|a, b| {
+        b.violations
+            .cmp(&a.violations)
+            .then_with(|| a.name.cmp(&b.name))
+    });
+    Ok(out)
+}

@@ -400,12 +400,26 @@ pub struct PhaseDto {
 }
 
 #[derive(Serialize, ToSchema)]
+pub struct DepartmentDto {
+    department: String,
+    name: String,
+    dispatches: u64,
+    /// Deliveries that reached units (allowed or flagged).
+    delivered: u64,
+    blocked: u64,
+    /// Entries of the violation ledger.
+    violations: u64,
+}
+
+#[derive(Serialize, ToSchema)]
 pub struct CampaignDto {
     region: String,
     /// The phase in force today (an override's when one is set).
     current: Option<&'static str>,
     override_reason: Option<String>,
     phases: Vec<PhaseDto>,
+    /// Each department's tasks and violations since implementation began, most violations first.
+    departments: Vec<DepartmentDto>,
 }
 
 /// The campaign of the caller's region: the five phases, the one in force and each phase's
@@ -425,7 +439,19 @@ pub async fn campaign(
     let day = today();
     let since = setting.timeline.start(Phase::Implementation);
     let facts = jianfu_store::campaign::facts(&state.db, &region, since, day).await?;
+    let departments = jianfu_store::campaign::departments(&state.db, &region, since, day).await?;
     Ok(Json(CampaignDto {
+        departments: departments
+            .into_iter()
+            .map(|d| DepartmentDto {
+                department: d.department,
+                name: d.name,
+                dispatches: d.dispatches,
+                delivered: d.delivered,
+                blocked: d.blocked,
+                violations: d.violations,
+            })
+            .collect(),
         region: region.to_string(),
         current: campaign::current(&setting.timeline, setting.over.as_ref(), day).map(Phase::code),
         override_reason: setting.over.map(|o| o.reason),

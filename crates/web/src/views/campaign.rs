@@ -1,6 +1,7 @@
 //! 时间安排: the campaign's five phases with their dates, the phase in force (or the one set
 //! over the dates, with its reason), each phase's exit criteria measured on the records of
-//! the caller's region, and the districts' standing on the current phase's criteria. Civil
+//! the caller's region, the districts' standing on the current phase's criteria, and each
+//! department's tasks sent down and violations since implementation began. Civil
 //! affairs of the city or a district sets the dates and any override, each change audited.
 
 use askama::Template;
@@ -48,6 +49,8 @@ pub struct CampaignPage {
     set_by: String,
     phases: Vec<PhaseRow>,
     districts: Vec<DistrictRow>,
+    since: String,
+    departments: Vec<jianfu_store::campaign::DepartmentProgress>,
     can_set: bool,
     notice: Option<String>,
     errors: Vec<String>,
@@ -123,6 +126,8 @@ async fn page(
         },
         phases,
         districts,
+        since: since.to_string(),
+        departments: jianfu_store::campaign::departments(&state.db, &region, since, day).await?,
         can_set: sets(user),
         notice,
         errors,
