@@ -25,7 +25,7 @@ fn members(inspector: &str) -> serde_json::Value {
 }
 
 fn plan_body(group: i64, seed: &str) -> serde_json::Value {
-    let first = (chrono::Utc::now() + chrono::Duration::days(7)).date_naive();
+    let first = jianfu_domain::beijing_date(chrono::Utc::now());
     serde_json::json!({
         "group_id": group, "title": "2026年第四季度减负暗访", "visibility": "unannounced",
         "topics": ["signage", "tasks"], "within": DISTRICT, "seed": seed,
@@ -200,6 +200,58 @@ async fn a_sealed_plan_is_drawn_again_from_its_seed_and_proved_after_the_visits_
             "{after}"
         );
 
+        // Another group's clash check does not see this sealed plan's visits.
+        let sealed_units: Vec<jianfu_domain::RegionCode> = units(&a)
+            .iter()
+            .map(|u| jianfu_domain::RegionCode::parse(u).unwrap())
+            .collect();
+        let (from, to) = (
+            chrono::NaiveDate::from_ymd_opt(2000, 1, 1).unwrap(),
+            chrono::NaiveDate::from_ymd_opt(2100, 1, 1).unwrap(),
+        );
+        let near = |g| jianfu_store::inspection::visits_near(&app.db, g, &sealed_units, from, to);
+        assert!(
+            near(group).await.unwrap().iter().any(|v| v.plan_id == id),
+            "its own group sees it"
+        );
+        assert!(
+            !near(group + 1)
+                .await
+                .unwrap()
+                .iter()
+                .any(|v| v.plan_id == id),
+            "another does not"
+        );
+
+        // A plan whose visits have not begun cannot be ended (that would reveal it early).
+        let mut later = plan_body(group, "99");
+        later["first_day"] = (jianfu_domain::beijing_date(chrono::Utc::now())
+            + chrono::Duration::days(7))
+        .to_string()
+        .into();
+        let later = app
+            .call("POST", "/api/v1/inspections/plans", &inspector, Some(later))
+            .await
+            .json();
+        let later = later["id"].as_i64().unwrap();
+        app.call(
+            "POST",
+            &format!("/api/v1/inspections/plans/{later}/actions/seal"),
+            &inspector,
+            None,
+        )
+        .await;
+        let r = app
+            .call(
+                "POST",
+                &format!("/api/v1/inspections/plans/{later}/actions/complete"),
+                &inspector,
+                None,
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+        assert!(r.body.contains("尚未开始的检查不能结束"), "{}", r.body);
+
         // A finding; its rectification waits until the plan is revealed.
         let unit = units(&a)[0].clone();
         let r = app
@@ -208,6 +260,16 @@ async fn a_sealed_plan_is_drawn_again_from_its_seed_and_proved_after_the_visits_
             .await;
         assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
         let finding = r.json()["id"].as_i64().unwrap();
+        let log = app.audit_log().await;
+        let recorded = log
+            .iter()
+            .rev()
+            .find(|e| e.event == "inspection.finding.record")
+            .unwrap();
+        assert!(
+            !recorded.after.clone().unwrap().contains(&unit),
+            "no unit in the record while sealed"
+        );
         let r = app
             .call("POST", &format!("/api/v1/inspections/plans/{id}/findings"), &inspector,
                 Some(serde_json::json!({ "unit": "120119100201", "item": "certificates.ledger", "description": "x" })))

@@ -164,6 +164,7 @@ pub async fn facts(
         .all(db)
         .await
         .map_err(db_error)?;
+    // Districts in force only: a district merged away keeps its old refinements.
     let refined = directory_refinement::Entity::find()
         .select_only()
         .column(directory_refinement::Column::District)
@@ -173,7 +174,9 @@ pub async fn facts(
         .all(db)
         .await
         .map_err(db_error)?
-        .len();
+        .iter()
+        .filter(|d| districts.contains(d))
+        .count();
     let units = region::Entity::find()
         .filter(region::Column::ValidTo.is_null())
         .filter(region::Column::Level.eq(Level::Village.as_str()))
@@ -231,9 +234,15 @@ pub async fn facts(
         .iter()
         .filter(|(s, _)| s == RectStage::Closed.code())
         .count();
+    // Overdue as the rectification pages count it: the unit still owes it, and working days
+    // have passed since the deadline.
+    let calendar = crate::calendar::load(db).await?;
     let overdue = rects
         .iter()
-        .filter(|(s, due)| s != RectStage::Closed.code() && *due < today)
+        .filter(|(s, due)| {
+            RectStage::from_code(s).is_some_and(RectStage::with_unit)
+                && jianfu_domain::rectification::overdue_days(&calendar, *due, today) > 0
+        })
         .count();
     Ok(Facts {
         city_directories_published: u32::try_from(directories).unwrap_or(0),

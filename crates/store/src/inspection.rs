@@ -407,6 +407,21 @@ pub async fn move_plan(
             message: "计划的状态已被他人改变，请刷新后重试".into(),
         });
     }
+    // Read after the update holds the row: a redraw that committed since `p` was read
+    // would otherwise leave the seal over visits the plan no longer makes.
+    if seal.is_some() {
+        let now_visits = visits_of(&txn, &[p.id])
+            .await?
+            .iter()
+            .map(to_visit)
+            .collect::<Result<Vec<_>, _>>()?;
+        if now_visits != p.visits {
+            return Err(Error::WrongStage {
+                stage: p.stage.code(),
+                message: "计划的被检单位刚刚重新抽取过，请刷新后核对再封存".into(),
+            });
+        }
+    }
     let mut after = serde_json::json!({ "stage": to.code() });
     if let Some((digest, _)) = seal {
         after["seal_sm3"] = digest.into();
@@ -425,9 +440,12 @@ pub async fn move_plan(
     .await
 }
 
-/// The visits of other plans to `units` between `from` and `to` (for clashes).
+/// The visits to `units` between `from` and `to` that `group_id` may know of (for clashes):
+/// its own plans', and other groups' once announced or complete. Another group's sealed or
+/// draft plan stays unknown to it: telling of the clash would tell where that group is going.
 pub async fn visits_near(
     db: &DatabaseConnection,
+    group_id: i64,
     units: &[RegionCode],
     from: NaiveDate,
     to: NaiveDate,
@@ -435,14 +453,34 @@ pub async fn visits_near(
     if units.is_empty() {
         return Ok(Vec::new());
     }
-    visit::Entity::find()
+    let rows = visit::Entity::find()
         .filter(visit::Column::Unit.is_in(units.iter().map(|u| u.as_str().to_owned())))
         .filter(visit::Column::VisitOn.gte(from))
         .filter(visit::Column::VisitOn.lte(to))
         .all(db)
         .await
-        .map_err(db_error)?
-        .into_iter()
+        .map_err(db_error)?;
+    let mut ids: Vec<i64> = rows.iter().map(|v| v.plan_id).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let known: Vec<i64> = plan::Entity::find()
+        .select_only()
+        .column(plan::Column::Id)
+        .filter(plan::Column::Id.is_in(ids))
+        .filter(
+            sea_orm::Condition::any()
+                .add(plan::Column::GroupId.eq(group_id))
+                .add(
+                    plan::Column::Stage
+                        .is_in([PlanStage::Announced.code(), PlanStage::Completed.code()]),
+                ),
+        )
+        .into_tuple()
+        .all(db)
+        .await
+        .map_err(db_error)?;
+    rows.into_iter()
+        .filter(|v| known.contains(&v.plan_id))
         .map(|v| {
             Ok(Visit {
                 plan_id: v.plan_id,
@@ -599,16 +637,31 @@ pub struct Finding {
     pub rectification: Option<i64>,
 }
 
-/// Records a finding with its photos, audited.
+/// A finding to record (checked by the caller).
+#[derive(Debug, Clone)]
+pub struct NewFinding<'a> {
+    pub plan_id: i64,
+    /// The plan is sealed: the audit record leaves the unit out.
+    pub sealed: bool,
+    pub unit: RegionCode,
+    pub item_code: &'a str,
+    pub description: &'a str,
+}
+
+/// Records a finding with its photos, audited (without the unit while the plan is sealed).
 pub async fn record_finding(
     db: &DatabaseConnection,
-    plan_id: i64,
-    unit: &RegionCode,
-    item_code: &str,
-    description: &str,
+    new: &NewFinding<'_>,
     photos: &[NewFile],
     audit: &AuditEntry,
 ) -> Result<i64, Error> {
+    let NewFinding {
+        plan_id,
+        sealed,
+        unit,
+        item_code,
+        description,
+    } = new.clone();
     let txn = crate::begin_write(db).await.map_err(db_error)?;
     let row = finding::ActiveModel {
         plan_id: Set(plan_id),
@@ -628,9 +681,11 @@ pub async fn record_finding(
         audit,
         format!("inspection/finding/{}", row.id),
         None,
+        // While the plan is sealed the record must not say where the group has been: the
+        // unit is in the finding itself, and in the plan's text once it is revealed.
         serde_json::json!({
-            "plan": plan_id, "unit": unit.as_str(), "item": item_code,
-            "description": description.trim(), "photos": kept,
+            "plan": plan_id, "unit": if sealed { None } else { Some(unit.as_str()) },
+            "item": item_code, "description": description.trim(), "photos": kept,
         }),
     )
     .await?;
@@ -789,7 +844,11 @@ pub async fn issue(
     }
     .insert(&txn)
     .await
-    .map_err(db_error)?;
+    .map_err(|e| match e.sql_err() {
+        // Issued at the same moment by another member: the unique index kept it to one.
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => Error::refused("该问题已下达整改"),
+        _ => db_error(e),
+    })?;
     insert_step(
         &txn,
         row.id,

@@ -43,6 +43,39 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|x| format!("{x:02x}")).collect()
 }
 
+/// The longest free text kept (a finding, the measures asked, a report or a reason).
+pub const MAX_TEXT: usize = 2_000;
+
+/// Refuses `text` (named `what`) when it is longer than the columns keep.
+fn bounded(text: &str, what: &str) -> Result<(), Error> {
+    let n = text.trim().chars().count();
+    if n > MAX_TEXT {
+        return Err(Error::refused(format!(
+            "{what}最多 {MAX_TEXT} 字，现为 {n} 字"
+        )));
+    }
+    Ok(())
+}
+
+/// Records a refusal the permission checks did not (the caller holds the permission, but not
+/// for this group or this plan).
+async fn audit_denied(
+    state: &AppState,
+    user: &CurrentUser,
+    event: &str,
+    object: &str,
+    reason: &str,
+) -> Result<(), Error> {
+    let entry = jianfu_domain::audit::AuditEntry {
+        result: "denied".into(),
+        after: Some(serde_json::json!({ "reason": reason }).to_string()),
+        ..user.audit_entry(event, object)
+    };
+    jianfu_store::audit::append(&state.db, &entry)
+        .await
+        .map_err(|_| Error::Internal)
+}
+
 /// Forms a joint group at the caller's own level (the city or a district).
 pub async fn form_group(
     state: &AppState,
@@ -94,14 +127,14 @@ pub async fn running(state: &AppState, user: &CurrentUser, group_id: i64) -> Res
     // Outside the scope: refused and audited there. Inside but not a member: refused here.
     user.require_within(state, Perm::Inspect, &region, &object)
         .await?;
-    let entry = jianfu_domain::audit::AuditEntry {
-        result: "denied".into(),
-        after: Some(r#"{"reason":"not a member of the group"}"#.into()),
-        ..user.audit_entry("authz.not_member", &object)
-    };
-    jianfu_store::audit::append(&state.db, &entry)
-        .await
-        .map_err(|_| Error::Internal)?;
+    audit_denied(
+        state,
+        user,
+        "authz.not_member",
+        &object,
+        "not a member of the group",
+    )
+    .await?;
     Err(Error::refused(format!(
         "您不是“{}”的成员，不能办理它的检查计划",
         group.name
@@ -240,11 +273,12 @@ pub async fn readable(
     user.require_within(state, Perm::FollowCampaign, &region, &object)
         .await?;
     if plan.stage.disclosed() {
-        Ok((plan, group))
-    } else {
-        // A sealed plan exists for its group only; to others it is as if it did not.
-        Err(Error::CatalogNotFound(format!("检查计划 {id}")))
+        return Ok((plan, group));
     }
+    // A sealed plan exists for its group only; to others it is as if it did not (the
+    // attempt is recorded all the same).
+    audit_denied(state, user, "authz.sealed", &object, "plan not disclosed").await?;
+    Err(Error::CatalogNotFound(format!("检查计划 {id}")))
 }
 
 /// A new draw for a draft plan: another seed or another number per district.
@@ -261,6 +295,9 @@ pub async fn redraw(
     running(state, user, plan.group_id).await?;
     if plan.stage != PlanStage::Draft {
         return Err(Error::refused("计划已封存或已通知，不能重新抽样"));
+    }
+    if first_day < today() {
+        return Err(Error::refused("首次检查日期不能早于今天"));
     }
     let seed = seed.unwrap_or_else(random_u64);
     let visits = draw(state, &plan.region, seed, per_district, first_day, per_day).await?;
@@ -292,6 +329,14 @@ pub async fn act_on_plan(
         plan.visits.len(),
     )
     .map_err(Error::refused)?;
+    let first = plan.visits.iter().map(|v| v.on).min();
+    if action == PlanAction::Complete && first.is_some_and(|d| today() < d) {
+        // Revealing an unannounced plan early would warn the units still to be visited.
+        return Err(Error::refused(format!(
+            "检查从 {} 开始，尚未开始的检查不能结束",
+            first.unwrap_or_default()
+        )));
+    }
     let sealed = (action == PlanAction::Seal).then(|| {
         let text = SealedPlan {
             plan_id: plan.id,
@@ -320,20 +365,27 @@ pub async fn act_on_plan(
     Ok(to)
 }
 
-/// Whether a revealed plan's text hashes to the digest registered when it was sealed, and
-/// names the visits the plan made (None while sealed, or for an announced plan).
-pub fn seal_holds(plan: &Plan) -> Option<bool> {
+/// Whether a revealed plan's text is exactly the plan as recorded (rebuilt with the nonce the
+/// text carries) and hashes to the digest registered when it was sealed. None while sealed, or
+/// for an announced plan.
+pub fn seal_holds(plan: &Plan, group: &str) -> Option<bool> {
     if plan.stage != PlanStage::Completed {
         return None;
     }
     let (seal, text) = (plan.seal.as_ref()?, plan.sealed_text.as_ref()?);
-    let digest_ok = hex(&jianfu_seal::sm3(text.as_bytes())) == *seal;
-    let visits_ok = plan
-        .visits
-        .iter()
-        .all(|v| text.contains(&format!("visit={} {}", v.on, v.unit)))
-        && text.matches("\nvisit=").count() == plan.visits.len();
-    Some(digest_ok && visits_ok)
+    let nonce = text.rsplit_once("\nnonce=").map(|(_, n)| n)?;
+    let rebuilt = SealedPlan {
+        plan_id: plan.id,
+        group: group.to_owned(),
+        title: plan.title.clone(),
+        seed: plan.seed,
+        per_district: plan.per_district,
+        topics: plan.topics.clone(),
+        visits: plan.visits.clone(),
+        nonce: nonce.to_owned(),
+    }
+    .canonical();
+    Some(rebuilt == *text && hex(&jianfu_seal::sm3(text.as_bytes())) == *seal)
 }
 
 /// The weeks in which another group visits one of `plan`'s units too.
@@ -346,8 +398,14 @@ pub async fn clashes(state: &AppState, plan: &Plan) -> Result<Vec<Clash>, Error>
     };
     let units: Vec<RegionCode> = plan.visits.iter().map(|v| v.unit).collect();
     let week = chrono::Duration::days(7);
-    let near =
-        jianfu_store::inspection::visits_near(&state.db, &units, first - week, last + week).await?;
+    let near = jianfu_store::inspection::visits_near(
+        &state.db,
+        plan.group_id,
+        &units,
+        first - week,
+        last + week,
+    )
+    .await?;
     Ok(rules::clashes(&near)
         .into_iter()
         .filter(|c| c.plans.contains(&plan.id))
@@ -419,6 +477,9 @@ pub async fn record_finding(
     if description.trim().is_empty() {
         problems.push("请填写发现的问题".to_owned());
     }
+    if let Err(e) = bounded(description, "发现的问题") {
+        problems.push(e.to_string());
+    }
     let Some(unit) = unit.filter(|_| problems.is_empty()) else {
         return Err(Error::Refused {
             message: format!("检查发现有 {} 处需要修改", problems.len()),
@@ -427,10 +488,13 @@ pub async fn record_finding(
     };
     jianfu_store::inspection::record_finding(
         &state.db,
-        plan.id,
-        &unit,
-        item_code,
-        description,
+        &jianfu_store::inspection::NewFinding {
+            plan_id: plan.id,
+            sealed: plan.stage == PlanStage::Sealed,
+            unit,
+            item_code,
+            description,
+        },
         &photos,
         &user.audit_entry(
             "inspection.finding.record",
@@ -459,6 +523,7 @@ pub async fn issue(
     if measures.trim().is_empty() {
         return Err(Error::refused("请填写整改要求"));
     }
+    bounded(measures, "整改要求")?;
     let calendar = jianfu_store::calendar::load(&state.db).await?;
     let issued_on = today();
     let due_on = rect::due_on(&calendar, issued_on, days).map_err(Error::refused)?;
@@ -539,6 +604,14 @@ pub async fn act(
                 Perm::Inspect
             };
             user.require(state, perm, &object).await?;
+            audit_denied(
+                state,
+                user,
+                "authz.not_member",
+                &object,
+                "not a member of the group",
+            )
+            .await?;
             return Err(Error::refused(format!(
                 "整改核查须由“{}”的成员办理",
                 group.name
@@ -546,6 +619,7 @@ pub async fn act(
         }
         Some(role) => role,
     };
+    bounded(note, "说明")?;
     let to = rect::step(r.stage, action, role, note, files.len()).map_err(Error::refused)?;
     jianfu_store::inspection::act(
         &state.db,

@@ -81,8 +81,8 @@ pub struct PlanDto {
     visits: Vec<VisitDto>,
 }
 
-fn plan_dto(p: jianfu_store::inspection::Plan) -> PlanDto {
-    let seal_holds = desk::seal_holds(&p);
+fn plan_dto(p: jianfu_store::inspection::Plan, group: &str) -> PlanDto {
+    let seal_holds = desk::seal_holds(&p, group);
     let complete = p.stage == jianfu_domain::inspection::PlanStage::Completed;
     PlanDto {
         id: p.id,
@@ -155,8 +155,8 @@ pub async fn create_plan(
         per_day: dto.per_day,
     };
     let id = desk::create_plan(&state, &user, request).await?;
-    let plan = jianfu_store::inspection::plan(&state.db, id).await?;
-    Ok((StatusCode::CREATED, Json(plan_dto(plan))))
+    let (plan, group) = desk::readable(&state, &user, id).await?;
+    Ok((StatusCode::CREATED, Json(plan_dto(plan, &group.name))))
 }
 
 /// One plan: to its group always; to those following the campaign over its region once it is
@@ -170,8 +170,8 @@ pub async fn plan(
     user: CurrentUser,
     Path(id): Path<i64>,
 ) -> Result<Json<PlanDto>, ApiError> {
-    let (plan, _) = desk::readable(&state, &user, id).await?;
-    Ok(Json(plan_dto(plan)))
+    let (plan, group) = desk::readable(&state, &user, id).await?;
+    Ok(Json(plan_dto(plan, &group.name)))
 }
 
 /// seal (unannounced: the SM3 digest of the plan and a random nonce is registered in the audit
@@ -197,9 +197,8 @@ pub async fn act_on_plan(
         Error::RouteNotFound(format!("/api/v1/inspections/plans/{id}/actions/{action}"))
     })?;
     desk::act_on_plan(&state, &user, id, action).await?;
-    Ok(Json(plan_dto(
-        jianfu_store::inspection::plan(&state.db, id).await?,
-    )))
+    let (plan, group) = desk::readable(&state, &user, id).await?;
+    Ok(Json(plan_dto(plan, &group.name)))
 }
 
 #[derive(Deserialize, ToSchema)]

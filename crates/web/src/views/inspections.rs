@@ -433,7 +433,7 @@ async fn plan_page(
             .sealed_text
             .clone()
             .filter(|_| plan.stage == PlanStage::Completed),
-        seal_holds: desk::seal_holds(&plan),
+        seal_holds: desk::seal_holds(&plan, &group.name),
         visits: plan
             .visits
             .iter()
