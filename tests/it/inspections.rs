@@ -488,6 +488,9 @@ async fn a_rectification_is_reported_with_evidence_verified_and_escalated_when_l
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
 
         // The inspector reopens it with a reason, then the unit reports again and it is closed.
+        let first_report = jianfu_store::inspection::rectification(&app.db, rect)
+            .await
+            .unwrap();
         let r = app
             .call(
                 "POST",
@@ -516,6 +519,23 @@ async fn a_rectification_is_reported_with_evidence_verified_and_escalated_when_l
         )
         .await;
         assert_eq!(r.status, StatusCode::SEE_OTHER);
+        // A verdict on the first report, read before it was reopened, does not close the second.
+        let stale = jianfu_store::inspection::act(
+            &app.db,
+            &first_report,
+            jianfu_domain::rectification::RectAction::Accept,
+            jianfu_domain::rectification::RectStage::Closed,
+            "",
+            &[],
+            "inspector",
+            chrono::Utc::now().date_naive(),
+            &jianfu::bootstrap::system_entry("rectification.accept", "rectification", None),
+        )
+        .await;
+        assert!(
+            matches!(stale, Err(jianfu_domain::Error::WrongStage { .. })),
+            "{stale:?}"
+        );
         // A worker cannot verify; the inspector can.
         let r = app
             .call(

@@ -788,6 +788,8 @@ pub struct Rectification {
     pub issued_by: String,
     pub updated_at: DateTime<Utc>,
     pub closed_on: Option<NaiveDate>,
+    /// Raised by every step: a step applies only to the rectification as it was read.
+    pub version: i32,
 }
 
 fn to_rect(m: rect::Model) -> Result<Rectification, Error> {
@@ -805,6 +807,7 @@ fn to_rect(m: rect::Model) -> Result<Rectification, Error> {
         issued_by: m.issued_by,
         updated_at: m.updated_at,
         closed_on: m.closed_on,
+        version: m.version,
     })
 }
 
@@ -840,6 +843,7 @@ pub async fn issue(
         issued_by: Set(audit.actor.clone()),
         updated_at: Set(now),
         closed_on: Set(None),
+        version: Set(0),
         ..Default::default()
     }
     .insert(&txn)
@@ -969,8 +973,11 @@ pub async fn act(
     let mut update = rect::Entity::update_many()
         .col_expr(rect::Column::Stage, to.code().into())
         .col_expr(rect::Column::UpdatedAt, now.into())
+        .col_expr(rect::Column::Version, (r.version + 1).into())
         .filter(rect::Column::Id.eq(r.id))
-        .filter(rect::Column::Stage.eq(r.stage.code()));
+        // As read: a verdict on a report the inspector has not seen (reopened and reported
+        // again meanwhile, back at the same stage) is refused, not applied to the new one.
+        .filter(rect::Column::Version.eq(r.version));
     if action == RectAction::Submit {
         update = update.col_expr(rect::Column::Report, Some(note.trim().to_owned()).into());
     }

@@ -22,6 +22,8 @@ pub struct Model {
     pub issued_by: String,
     pub updated_at: DateTimeUtc,
     pub closed_on: Option<Date>,
+    /// Raised by every step.
+    pub version: i32,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

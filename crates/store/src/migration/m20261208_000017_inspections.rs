@@ -78,6 +78,7 @@ enum Rectification {
     IssuedBy,
     UpdatedAt,
     ClosedOn,
+    Version,
 }
 
 #[derive(DeriveIden)]
@@ -287,6 +288,8 @@ impl MigrationTrait for Migration {
                     .col(string_len(R::IssuedBy, 64))
                     .col(timestamp_with_time_zone(R::UpdatedAt))
                     .col(date_null(R::ClosedOn))
+                    // Raised by every step: a step taken on what was read applies to that only.
+                    .col(integer(R::Version).default(0))
                     .to_owned(),
             )
             .await?;
