@@ -106,12 +106,24 @@ pub async fn list(
     let all = jianfu_store::inspection::rectifications(&state.db, &region).await?;
     let calendar = jianfu_store::calendar::load(&state.db).await?;
     let day = today();
-    let units: Vec<RegionCode> = all.iter().map(|r| r.unit).collect();
-    let names = desk::names(&state, &units).await?;
+    let standings: Vec<(u32, Vec<RegionCode>)> = all
+        .iter()
+        .map(|r| desk::standing(r, &calendar, day))
+        .collect();
+    // Every name the table shows (units and the levels escalated to), in one read.
+    let mut codes: Vec<RegionCode> = all.iter().map(|r| r.unit).collect();
+    codes.extend(standings.iter().flat_map(|(_, up)| up.iter().copied()));
+    codes.sort();
+    codes.dedup();
+    let names = desk::names(&state, &codes).await?;
+    let name_of = |c: &RegionCode| {
+        codes
+            .binary_search(c)
+            .map_or_else(|_| c.to_string(), |i| names[i].clone())
+    };
     let mut rows = Vec::new();
     let (mut closed, mut overdue) = (0, 0);
-    for (r, name) in all.iter().zip(names) {
-        let (late, up) = desk::standing(r, &calendar, day);
+    for (r, (late, up)) in all.iter().zip(standings) {
         closed += usize::from(r.stage == RectStage::Closed);
         overdue += usize::from(late > 0);
         let keep = match p.show.as_str() {
@@ -126,13 +138,13 @@ pub async fn list(
         rows.push(RectRow {
             id: r.id,
             unit: r.unit.to_string(),
-            unit_name: name,
+            unit_name: name_of(&r.unit),
             measures: r.measures.clone(),
             issued_on: r.issued_on.to_string(),
             due_on: r.due_on.to_string(),
             stage: r.stage.label(),
             overdue: late,
-            escalated: desk::names(&state, &up).await?.join("、"),
+            escalated: up.iter().map(name_of).collect::<Vec<_>>().join("、"),
         });
     }
     if p.format == "xlsx" {
